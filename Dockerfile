@@ -1,0 +1,11 @@
+FROM python:3.11-slim-bookworm
+RUN apt-get update && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core gettext nodejs npm \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY pyproject.toml package.json ./
+RUN pip install --no-cache-dir . && npm install --no-audit --no-fund --loglevel=error
+COPY . .
+RUN python manage.py compilemessages --ignore=node_modules \
+    && DEBUG=false SECRET_KEY=build python manage.py collectstatic --noinput
+EXPOSE 8000

@@ -1,0 +1,32 @@
+.PHONY: run test setup lint migrations-check bench messages clean
+
+PY := .venv/bin/python
+
+run:            ## set up and run web + worker + beat with demo data on http://127.0.0.1:8000
+	scripts/setup.sh
+	scripts/run.sh
+
+test:           ## set up (incl. chromium) and run the whole test suite
+	scripts/setup.sh --browser
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+setup:
+	scripts/setup.sh
+
+lint:
+	.venv/bin/ruff check .
+
+migrations-check:
+	$(PY) manage.py makemigrations --check --dry-run
+
+bench:          ## speed goals of DESIGN.md on a large generated data set
+	scripts/setup.sh
+	$(PY) scripts/bench.py
+
+messages:       ## refresh the translation catalogues after changing UI strings
+	$(PY) manage.py makemessages -l nl --ignore=.venv --ignore=node_modules --ignore=staticfiles --no-location
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
+
+clean:
+	rm -rf .venv node_modules staticfiles

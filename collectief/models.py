@@ -1,0 +1,262 @@
+"""Core models: municipalities, neighbourhoods, teams, roles, code lists and the audit log."""
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class Municipality(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+
+    def __str__(self):
+        return self.name
+
+
+class MunicipalityTarget(models.Model):
+    """The yearly number of residents the municipality wants supported collectively."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="targets")
+    year = models.PositiveSmallIntegerField(_("year"))
+    residents_collective = models.PositiveIntegerField(_("residents supported collectively"))
+
+    class Meta:
+        ordering = ["municipality", "-year"]
+        verbose_name = _("yearly target")
+        verbose_name_plural = _("yearly targets")
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "year"], name="unique_target_per_year"),
+        ]
+
+    def __str__(self):
+        return f"{self.municipality} {self.year}: {self.residents_collective}"
+
+
+class Neighbourhood(models.Model):
+    """A wijk or dorp (village) of a municipality."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="neighbourhoods")
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        ordering = ["municipality__name", "name"]
+        verbose_name = _("neighbourhood")
+        verbose_name_plural = _("neighbourhoods")
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "name"], name="unique_neighbourhood_name"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class TeamQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Teams the user may work in: all for administrators, else their memberships."""
+        if not user.is_authenticated:
+            return self.none()
+        if is_administrator(user):
+            return self
+        return self.filter(memberships__user=user).distinct()
+
+
+class Team(models.Model):
+    """A wijkteam / dorpenteam; belongs to one municipality."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="teams")
+    name = models.CharField(_("name"), max_length=100)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="teams")
+
+    objects = TeamQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["municipality__name", "name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        constraints = [models.UniqueConstraint(fields=["municipality", "name"], name="unique_team_name")]
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        SOCIAL_WORKER = "social_worker", _("Social worker")
+        COORDINATOR = "coordinator", _("Coordinator")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.SOCIAL_WORKER)
+
+    class Meta:
+        verbose_name = _("team membership")
+        verbose_name_plural = _("team memberships")
+        constraints = [models.UniqueConstraint(fields=["user", "team"], name="unique_membership")]
+
+    def __str__(self):
+        return f"{self.user} – {self.team} ({self.get_role_display()})"
+
+
+class MunicipalityUser(models.Model):
+    """A contact at the municipality: sees approved aggregate reports of one municipality only."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="municipality_access"
+    )
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="contacts")
+
+    class Meta:
+        verbose_name = _("municipality user")
+        verbose_name_plural = _("municipality users")
+
+    def __str__(self):
+        return f"{self.user} – {self.municipality}"
+
+
+# --- Roles -------------------------------------------------------------------------------------
+
+
+def is_administrator(user) -> bool:
+    """Functioneel beheerder: a staff user; sees everything and manages code lists and users."""
+    return bool(user.is_authenticated and (user.is_superuser or user.is_staff))
+
+
+def municipality_of(user):
+    """The municipality a municipality user belongs to, or None."""
+    access = getattr(user, "municipality_access", None) if user.is_authenticated else None
+    return access.municipality if access else None
+
+
+def is_coordinator(user) -> bool:
+    return user.is_authenticated and user.memberships.filter(role=Membership.Role.COORDINATOR).exists()
+
+
+# --- Code lists --------------------------------------------------------------------------------
+
+
+class CodeList(models.Model):
+    """A seeded pick-list entry: the code is the primary key, so queries filter without joins."""
+
+    code = models.SlugField(_("code"), max_length=50, primary_key=True)
+    name_nl = models.CharField(_("name (Dutch)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["sort_order", "code"]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return self.name_en if (get_language() or "nl").startswith("en") else self.name_nl
+
+
+class GroupKind(CodeList):
+    """support counts for the collective-support KPI; meet and youth are reported, not counted."""
+
+    counts_for_kpi = models.BooleanField(_("counts for the collective-support KPI"), default=False)
+
+    class Meta(CodeList.Meta):
+        verbose_name = _("group kind")
+        verbose_name_plural = _("group kinds")
+
+
+class Framework(CodeList):
+    class Meta(CodeList.Meta):
+        verbose_name = _("legal framework")
+        verbose_name_plural = _("legal frameworks")
+
+
+class LifeDomain(CodeList):
+    """Leefgebied."""
+
+    class Meta(CodeList.Meta):
+        verbose_name = _("life domain")
+        verbose_name_plural = _("life domains")
+
+
+class EndReason(CodeList):
+    """Why an enrolment ended (uitstroom)."""
+
+    class Meta(CodeList.Meta):
+        verbose_name = _("end reason")
+        verbose_name_plural = _("end reasons")
+
+
+# --- Audit log ---------------------------------------------------------------------------------
+
+
+class AuditEvent(models.Model):
+    """Append-only record of every view of, change to and export of personal data."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("view")
+        CREATE = "create", _("create")
+        UPDATE = "update", _("update")
+        DELETE = "delete", _("delete")
+        EXPORT = "export", _("export")
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    # PROTECT: users are deactivated, never deleted, so the trail keeps its author.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    event = models.CharField(_("event"), max_length=60)
+    object_type = models.CharField(_("object type"), max_length=60)
+    object_id = models.CharField(_("object id"), max_length=40, blank=True)
+    # Field names and ids only: never copy personal data into the trail.
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.event} {self.object_type}#{self.object_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionDenied("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("Audit events are append-only.")
+
+
+def log_event(user, event: str, obj=None, data: dict | None = None, *, object_type: str = "", object_id=""):
+    """Write one audit event; call inside the transaction of the change it records.
+
+    ``event`` reads like ``participant.updated``; its verb gives the action.
+    """
+    verb = event.rsplit(".", 1)[-1]
+    action = {
+        "viewed": AuditEvent.Action.VIEW,
+        "created": AuditEvent.Action.CREATE,
+        "updated": AuditEvent.Action.UPDATE,
+        "deleted": AuditEvent.Action.DELETE,
+        "exported": AuditEvent.Action.EXPORT,
+    }.get(verb, AuditEvent.Action.UPDATE)
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or obj.pk
+    return AuditEvent.objects.create(
+        user=user if (user is not None and user.is_authenticated) else None,
+        action=action,
+        event=event,
+        object_type=object_type,
+        object_id="" if object_id is None else str(object_id),
+        data=data or {},
+    )

@@ -1,0 +1,35 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from . import views
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("wachtwoord/vergeten/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("wachtwoord/verstuurd/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "wachtwoord/nieuw/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "wachtwoord/klaar/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"
+    ),
+    path("wachtwoord/wijzigen/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "wachtwoord/gewijzigd/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"
+    ),
+    # The language switch is also offered on the login page.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("deelnemers/", include("participants.urls")),
+    path("collectieven/", include("groups.urls")),
+    path("rapportage/", include("reporting.urls")),
+    path("beheer/", admin.site.urls),
+]
+

@@ -1,0 +1,230 @@
+"""Groups (collectieven), who is in them, their sessions (bijeenkomsten) and attendance."""
+
+import datetime
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from collectief.models import EndReason, Framework, GroupKind, LifeDomain, Neighbourhood, Team, is_administrator
+from participants.models import ChangeWish, Participant
+
+
+class GroupQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Groups of the user's team(s); all for administrators; none for anyone else."""
+        if not user.is_authenticated:
+            return self.none()
+        if is_administrator(user):
+            return self
+        return self.filter(team__memberships__user=user).distinct()
+
+
+class Group(models.Model):
+    class Rhythm(models.TextChoices):
+        WEEKLY = "weekly", _("Weekly")
+        BIWEEKLY = "biweekly", _("Every two weeks")
+        TWICE_WEEKLY = "twice_weekly", _("Twice a week")
+        COURSE = "course", _("A course of N meetings")
+
+    class Status(models.TextChoices):
+        FORMING = "forming", _("Forming")
+        RUNNING = "running", _("Running")
+        SELF_RUNNING = "self_running", _("Self-running")
+        ENDED = "ended", _("Ended")
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.ForeignKey(GroupKind, on_delete=models.PROTECT, related_name="groups", verbose_name=_("kind"))
+    theme = models.CharField(_("theme"), max_length=200, blank=True)
+    life_domains = models.ManyToManyField(
+        LifeDomain, blank=True, related_name="groups", verbose_name=_("life domains")
+    )
+    framework = models.ForeignKey(
+        Framework, on_delete=models.PROTECT, null=True, blank=True, related_name="groups",
+        verbose_name=_("legal framework"),
+    )
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="groups", verbose_name=_("team"))
+    neighbourhood = models.ForeignKey(
+        Neighbourhood, on_delete=models.PROTECT, null=True, blank=True, related_name="groups",
+        verbose_name=_("neighbourhood"), help_text=_("Empty means municipality-wide."),
+    )
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    rhythm = models.CharField(_("rhythm"), max_length=15, choices=Rhythm.choices, default=Rhythm.WEEKLY)
+    usual_weekday = models.PositiveSmallIntegerField(
+        _("usual day"), choices=Weekday.choices, null=True, blank=True
+    )
+    usual_time = models.TimeField(_("usual start time"), null=True, blank=True)
+    usual_duration_minutes = models.PositiveSmallIntegerField(_("usual duration (minutes)"), default=90)
+    planned_sessions = models.PositiveSmallIntegerField(_("planned number of sessions"), null=True, blank=True)
+    capacity = models.PositiveSmallIntegerField(_("capacity"), null=True, blank=True)
+    facilitators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="facilitated_groups", verbose_name=_("social workers")
+    )
+    co_facilitators = models.CharField(
+        _("co-facilitators"), max_length=300, blank=True,
+        help_text=_("Volunteers, peer experts or partner organisations (names)."),
+    )
+    status = models.CharField(_("status"), max_length=15, choices=Status.choices, default=Status.FORMING)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    handed_over_on = models.DateField(_("handed over on"), null=True, blank=True)
+    external_id = models.CharField(_("external id"), max_length=50, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = GroupQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("group")
+        verbose_name_plural = _("groups")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="group_end_after_start",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class EnrolmentQuerySet(models.QuerySet):
+    def active(self, on: datetime.date | None = None):
+        """Enrolments running on the given day (today by default)."""
+        on = on or datetime.date.today()
+        return self.filter(Q(end_date__isnull=True) | Q(end_date__gte=on), start_date__lte=on)
+
+
+class Enrolment(models.Model):
+    class Role(models.TextChoices):
+        PARTICIPANT = "participant", _("Participant")
+        CO_LEAD = "co_lead", _("Co-lead")
+
+    class ReferralSource(models.TextChoices):
+        OWN_WORKER = "own_worker", _("Own social worker")
+        OTHER_TEAM = "other_team", _("Other team")
+        PARTNER = "partner", _("Partner organisation")
+        GP_HOSPITAL = "gp_hospital", _("GP / hospital")
+        SELF = "self", _("Self")
+        OTHER = "other", _("Other")
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="enrolments", verbose_name=_("participant")
+    )
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="enrolments", verbose_name=_("group"))
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices, default=Role.PARTICIPANT)
+    start_date = models.DateField(_("start date"), default=datetime.date.today)
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    end_reason = models.ForeignKey(
+        EndReason, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("end reason")
+    )
+    referral_source = models.CharField(
+        _("referred by"), max_length=12, choices=ReferralSource.choices, blank=True
+    )
+    change_wishes = models.ManyToManyField(
+        ChangeWish, blank=True, related_name="enrolments", verbose_name=_("change wishes")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EnrolmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["participant__last_name", "participant__first_name"]
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="enrolment_end_after_start",
+            ),
+            # One running enrolment per resident and group; re-enrolment after an end is fine.
+            models.UniqueConstraint(
+                fields=["participant", "group"], condition=Q(end_date__isnull=True), name="one_open_enrolment"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.participant} – {self.group}"
+
+
+class Session(models.Model):
+    """A bijeenkomst. Notes stay short and hold no sensitive details."""
+
+    class Status(models.TextChoices):
+        HELD = "held", _("Held")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("group"))
+    date = models.DateField(_("date"))
+    start_time = models.TimeField(_("start time"))
+    duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"), default=90)
+    topic = models.CharField(_("topic"), max_length=200, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.HELD)
+    head_count = models.PositiveSmallIntegerField(
+        _("walk-ins not registered"), default=0,
+        help_text=_("Anonymous count of people who came but are not registered."),
+    )
+    notes = models.CharField(_("short note"), max_length=500, blank=True)
+    external_id = models.CharField(_("external id"), max_length=50, null=True, blank=True, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-date", "-start_time"]
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        constraints = [
+            # A double submit or a second tab must never create a second session.
+            models.UniqueConstraint(fields=["group", "date", "start_time"], name="unique_session_slot"),
+        ]
+        indexes = [models.Index(fields=["date", "status"])]
+
+    def __str__(self):
+        return f"{self.group} {self.date:%Y-%m-%d}"
+
+    @transaction.atomic
+    def mark_attendance(self, statuses: dict[int, str]):
+        """Replace this session's attendance with {participant_id: status}, in bulk."""
+        self.attendances.exclude(participant_id__in=statuses.keys()).delete()
+        Attendance.objects.bulk_create(
+            [Attendance(session=self, participant_id=pid, status=status) for pid, status in statuses.items()],
+            update_conflicts=True,
+            unique_fields=["session", "participant"],
+            update_fields=["status"],
+        )
+
+
+class Attendance(models.Model):
+    class Status(models.TextChoices):
+        PRESENT = "present", _("Present")
+        ABSENT = "absent", _("Absent")
+        EXCUSED = "excused", _("Excused")
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="attendances")
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="attendances")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PRESENT)
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "participant"], name="unique_attendance"),
+        ]
+        indexes = [models.Index(fields=["participant", "status"])]
+
+    def __str__(self):
+        return f"{self.participant} @ {self.session}: {self.status}"

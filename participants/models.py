@@ -1,0 +1,245 @@
+"""Residents (deelnemers) and what they bring: change wishes, help requests, support, consent."""
+
+import datetime
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from collectief.models import Framework, LifeDomain, Neighbourhood, Team, is_administrator
+
+
+class ParticipantQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Participants of the user's team(s); all for administrators; none for anyone else."""
+        if not user.is_authenticated:
+            return self.none()
+        if is_administrator(user):
+            return self
+        return self.filter(team__memberships__user=user).distinct()
+
+    def active(self, on: datetime.date | None = None):
+        """Residents with a running enrolment or running individual support."""
+        on = on or timezone.localdate()
+        return self.filter(
+            Q(enrolments__start_date__lte=on, enrolments__end_date__isnull=True)
+            | Q(enrolments__start_date__lte=on, enrolments__end_date__gte=on)
+            | Q(individual_supports__start_date__lte=on, individual_supports__end_date__isnull=True)
+            | Q(individual_supports__start_date__lte=on, individual_supports__end_date__gte=on)
+        ).distinct()
+
+
+class Participant(models.Model):
+    """An inwoner. Only what the work needs: no diagnoses, no scores, no labels."""
+
+    class Language(models.TextChoices):
+        NL = "nl", _("Dutch")
+        EN = "en", _("English")
+        AR = "ar", _("Arabic")
+        TR = "tr", _("Turkish")
+        PL = "pl", _("Polish")
+        TI = "ti", _("Tigrinya")
+        UK = "uk", _("Ukrainian")
+        FY = "fy", _("Frisian")
+        OTHER = "other", _("Other")
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="participants", verbose_name=_("team"))
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    birth_date = models.DateField(_("birth date"))
+    postcode = models.CharField(_("postcode"), max_length=7, blank=True)
+    neighbourhood = models.ForeignKey(
+        Neighbourhood, on_delete=models.PROTECT, null=True, blank=True, related_name="participants",
+        verbose_name=_("neighbourhood"),
+    )
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=10, choices=Language.choices, default=Language.NL
+    )
+    is_volunteer = models.BooleanField(_("also volunteers"), default=False)
+    external_id = models.CharField(_("external id"), max_length=50, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = ParticipantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        indexes = [
+            models.Index(fields=["team", "last_name"]),
+            models.Index(fields=["birth_date"]),
+            models.Index(fields=["postcode"]),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class Consent(models.Model):
+    """One consent decision; the newest row per purpose is the current state."""
+
+    class Purpose(models.TextChoices):
+        REGISTRATION = "registration", _("Registration")
+        SHARE_PARTNER = "share_partner", _("Sharing with a network partner")
+        QUOTE_REPORT = "quote_report", _("Quote in a report")
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    given = models.BooleanField(_("given"))
+    date = models.DateField(_("date"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-created_at"]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+
+
+class ChangeWish(models.Model):
+    """Veranderwens: what the resident wants to change, in their own words."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        WORKING = "working", _("Working on it")
+        ACHIEVED = "achieved", _("Achieved")
+        DROPPED = "dropped", _("Dropped")
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="change_wishes")
+    text = models.TextField(_("in the resident's own words"), max_length=1000)
+    life_domain = models.ForeignKey(
+        LifeDomain, on_delete=models.PROTECT, related_name="+", verbose_name=_("life domain")
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    start_date = models.DateField(_("since"), default=datetime.date.today)
+    end_date = models.DateField(_("closed on"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-start_date", "-id"]
+        verbose_name = _("change wish")
+        verbose_name_plural = _("change wishes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="changewish_end_after_start",
+            )
+        ]
+
+
+class HelpRequest(models.Model):
+    """Ondersteuningsvraag, with the route chosen and, when individual, the *tenzij* reason."""
+
+    class Route(models.TextChoices):
+        COLLECTIVE = "collective", _("Collective")
+        INDIVIDUAL = "individual", _("Individual")
+        COMBINED = "combined", _("Combined")
+        UNDECIDED = "undecided", _("Undecided")
+
+    class TenzijReason(models.TextChoices):
+        TOO_COMPLEX = "too_complex", _("Too complex for a group")
+        NOT_YET = "not_yet", _("Shame / not yet ready")
+        NO_GROUP = "no_group", _("No suitable group")
+        PRACTICAL = "practical", _("Practical barrier")
+        CRISIS = "crisis", _("Crisis")
+        DECLINES = "declines", _("Resident declines")
+        OTHER = "other", _("Other")
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="help_requests")
+    theme = models.CharField(_("theme"), max_length=200)
+    life_domain = models.ForeignKey(
+        LifeDomain, on_delete=models.PROTECT, related_name="+", verbose_name=_("life domain")
+    )
+    date = models.DateField(_("date"), default=datetime.date.today)
+    route = models.CharField(_("route"), max_length=12, choices=Route.choices, default=Route.UNDECIDED)
+    tenzij_reason = models.CharField(
+        _("reason for individual support"), max_length=12, choices=TenzijReason.choices, blank=True
+    )
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = _("help request")
+        verbose_name_plural = _("help requests")
+
+
+class IndividualSupport(models.Model):
+    """A period of individual support (a product under a legal framework)."""
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="individual_supports")
+    product = models.CharField(_("product"), max_length=100)
+    framework = models.ForeignKey(
+        Framework, on_delete=models.PROTECT, related_name="+", verbose_name=_("legal framework")
+    )
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start_date", "-id"]
+        verbose_name = _("individual support")
+        verbose_name_plural = _("individual support")
+        indexes = [models.Index(fields=["start_date", "end_date"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="support_end_after_start",
+            ),
+            # The import upserts by (participant, product, framework, start_date).
+            models.UniqueConstraint(
+                fields=["participant", "product", "framework", "start_date"], name="unique_support_period"
+            ),
+        ]
+
+
+SCORE = [MinValueValidator(0), MaxValueValidator(10)]
+
+
+class Measurement(models.Model):
+    """Positive Health spider web: a conversation aid, never a ranking."""
+
+    class Instrument(models.TextChoices):
+        POSITIVE_HEALTH = "positive_health", _("Positive Health")
+
+    class Moment(models.TextChoices):
+        START = "start", _("Start")
+        INTERIM = "interim", _("Interim")
+        END = "end", _("End")
+
+    class FilledBy(models.TextChoices):
+        RESIDENT = "resident", _("By the resident")
+        TOGETHER = "together", _("Together")
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="measurements")
+    instrument = models.CharField(max_length=20, choices=Instrument.choices, default=Instrument.POSITIVE_HEALTH)
+    date = models.DateField(_("date"))
+    moment = models.CharField(_("moment"), max_length=10, choices=Moment.choices)
+    filled_by = models.CharField(_("filled in"), max_length=10, choices=FilledBy.choices)
+    lichaamsfuncties = models.PositiveSmallIntegerField(_("bodily functions"), validators=SCORE)
+    mentaal_welbevinden = models.PositiveSmallIntegerField(_("mental well-being"), validators=SCORE)
+    zingeving = models.PositiveSmallIntegerField(_("meaningfulness"), validators=SCORE)
+    kwaliteit_van_leven = models.PositiveSmallIntegerField(_("quality of life"), validators=SCORE)
+    meedoen = models.PositiveSmallIntegerField(_("participation"), validators=SCORE)
+    dagelijks_functioneren = models.PositiveSmallIntegerField(_("daily functioning"), validators=SCORE)
+
+    class Meta:
+        ordering = ["-date"]
+        verbose_name = _("measurement")
+        verbose_name_plural = _("measurements")
