@@ -24,9 +24,8 @@ bench:          ## speed goals of DESIGN.md on a large generated data set
 	scripts/setup.sh
 	$(PY) scripts/bench.py
 
-messages:       ## refresh the translation catalogues after changing UI strings
-	$(PY) manage.py makemessages -l nl --ignore=.venv --ignore=node_modules --ignore=staticfiles --no-location
-	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
+messages:       ## refresh the Dutch catalogue after changing UI strings
+	$(PY) scripts/i18n.py
 
 clean:
 	rm -rf .venv node_modules staticfiles

@@ -4,8 +4,11 @@ import datetime
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.contrib.postgres.lookups import Unaccent
+from django.contrib.postgres.search import TrigramSimilarity
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Concat, Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +23,35 @@ class ParticipantQuerySet(models.QuerySet):
         if is_administrator(user):
             return self
         return self.filter(team__memberships__user=user).distinct()
+
+    def likely_duplicates(self, first_name: str, last_name: str, birth_date=None, postcode: str = ""):
+        """Residents who may be the same person: a similar name and the same birth date or postcode.
+
+        Names are compared without case and accents, by trigram similarity, so "Fatima el Amrani"
+        finds "Fatima El-Amrani". Call it on an already scoped queryset (``for_user``).
+        """
+        first_name, last_name = (first_name or "").strip(), (last_name or "").strip()
+        postcode = (postcode or "").replace(" ", "").upper()
+        if not (first_name or last_name) or not (birth_date or postcode):
+            return self.none()
+        same = Q()
+        if birth_date:
+            same |= Q(birth_date=birth_date)
+        if postcode:
+            same |= Q(postcode_compact=postcode)
+        full = Lower(Unaccent(models.Value(f"{first_name} {last_name}")))
+        return (
+            self.annotate(
+                postcode_compact=models.Func(
+                    models.F("postcode"), models.Value(" "), models.Value(""), function="REPLACE"
+                ),
+                name_similarity=TrigramSimilarity(
+                    Lower(Unaccent(Concat("first_name", models.Value(" "), "last_name"))), full
+                ),
+            )
+            .filter(same, name_similarity__gte=0.4)
+            .order_by("-name_similarity")
+        )
 
     def active(self, on: datetime.date | None = None):
         """Residents with a running enrolment or running individual support."""
