@@ -30,6 +30,7 @@ urlpatterns = [
     path("deelnemers/", include("participants.urls")),
     path("collectieven/", include("groups.urls")),
     path("rapportage/", include("reporting.urls")),
+    path("importeren/", include("groups.import_urls")),
     path("beheer/", admin.site.urls),
 ]
 
