@@ -106,9 +106,7 @@ class Membership(models.Model):
 class MunicipalityUser(models.Model):
     """A contact at the municipality: sees approved aggregate reports of one municipality only."""
 
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="municipality_access"
-    )
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="municipality_access")
     municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="contacts")
 
     class Meta:

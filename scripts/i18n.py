@@ -24,7 +24,8 @@ def main() -> int:
         python = sys.executable
         subprocess.run(
             [python, "manage.py", "makemessages", "-l", "nl", "--no-location", "-v0", *IGNORES],
-            cwd=BASE, check=True,
+            cwd=BASE,
+            check=True,
         )
         staged = {}
         for path in sorted((BASE / "locale" / "staging").glob("*.json")):

@@ -28,39 +28,198 @@ USERS = [
     ("beheerder", "Anouk", "Dijkstra", "administrator", []),
 ]
 FIRST_NAMES = [
-    "Anna", "Sietske", "Fatima", "Johan", "Klaas", "Wieke", "Mohammed", "Ingrid", "Gerrit", "Sjoukje",
-    "Yusuf", "Hennie", "Baukje", "Ahmed", "Tjitske", "Marco", "Lieke", "Hatice", "Douwe", "Femke",
-    "Olena", "Rients", "Grietje", "Said", "Esther", "Bauke", "Nynke", "Kees", "Aaltje", "Tiago",
-    "Wietske", "Henk", "Amina", "Jannie", "Sybren", "Petra", "Ilse", "Ruben", "Meryem", "Hylke",
+    "Anna",
+    "Sietske",
+    "Fatima",
+    "Johan",
+    "Klaas",
+    "Wieke",
+    "Mohammed",
+    "Ingrid",
+    "Gerrit",
+    "Sjoukje",
+    "Yusuf",
+    "Hennie",
+    "Baukje",
+    "Ahmed",
+    "Tjitske",
+    "Marco",
+    "Lieke",
+    "Hatice",
+    "Douwe",
+    "Femke",
+    "Olena",
+    "Rients",
+    "Grietje",
+    "Said",
+    "Esther",
+    "Bauke",
+    "Nynke",
+    "Kees",
+    "Aaltje",
+    "Tiago",
+    "Wietske",
+    "Henk",
+    "Amina",
+    "Jannie",
+    "Sybren",
+    "Petra",
+    "Ilse",
+    "Ruben",
+    "Meryem",
+    "Hylke",
 ]
 LAST_NAMES = [
-    "de Jong", "Bakker", "Postma", "van der Meer", "Jansma", "Kuipers", "El Amrani", "Hoekstra", "Veenstra",
-    "Wiersma", "Yilmaz", "Zijlstra", "de Boer", "Terpstra", "Kramer", "Smit", "Kingma", "Haddou",
-    "Visser", "Dijkstra", "Kovalenko", "Bouma", "Sikkema", "Mulder", "de Haan", "Brouwer",
+    "de Jong",
+    "Bakker",
+    "Postma",
+    "van der Meer",
+    "Jansma",
+    "Kuipers",
+    "El Amrani",
+    "Hoekstra",
+    "Veenstra",
+    "Wiersma",
+    "Yilmaz",
+    "Zijlstra",
+    "de Boer",
+    "Terpstra",
+    "Kramer",
+    "Smit",
+    "Kingma",
+    "Haddou",
+    "Visser",
+    "Dijkstra",
+    "Kovalenko",
+    "Bouma",
+    "Sikkema",
+    "Mulder",
+    "de Haan",
+    "Brouwer",
 ]
 # name, kind, team, neighbourhood (None = municipality-wide), rhythm, weekday, time, planned, domains,
 # framework, location, status, theme
 GROUPS = [
-    ("Geld Telt", "support", "Wijkteam Noord", "Heechterp-Schieringen", "course", 1, "10:00", 4,
-     ["financien"], "wgs", "Buurthuis De Schalm", "running", "Grip op geld: overzicht, budget en betalingsregelingen"),
-    ("Wandelgroep Bilgaard", "support", "Wijkteam Noord", "Bilgaard", "weekly", 3, "10:00", None,
-     ["lichamelijke_gezondheid", "sociaal_netwerk", "mentale_gezondheid"], "wmo", "Start bij wijkcentrum Bilgaard",
-     "running", "Samen in beweging, zelf de route kiezen"),
-    ("Kookgroep Samen Eten", "support", "Wijkteam Noord", "Oud-Oost", "weekly", 2, "17:00", None,
-     ["sociaal_netwerk", "dagelijks_functioneren", "financien"], "wmo", "Wijkkeuken Oud-Oost", "running",
-     "Gezond en goedkoop koken, samen eten"),
-    ("Ouder-en-kindcafé", "support", "Wijkteam Noord", "Vrijheidswijk", "biweekly", 4, "09:30", None,
-     ["opvoeding", "sociaal_netwerk"], "jeugdwet", "Speel-o-theek Vrijheidswijk", "running",
-     "Opvoedvragen delen met andere ouders"),
-    ("Scheidingscollectief", "support", "Dorpenteam Zuid", None, "course", 0, "19:30", 6,
-     ["relaties", "opvoeding", "financien"], "jeugdwet", "Stadskantoor, zaal 2", "running",
-     "Ouders in scheiding: rustig uit elkaar, oog voor de kinderen"),
-    ("Koffie-inloop Grou", "support", "Dorpenteam Zuid", "Grou", "weekly", 4, "10:00", None,
-     ["sociaal_netwerk", "zingeving"], "wmo", "Dorpshuis Grou", "self_running", "Ontmoeten en elkaar helpen"),
-    ("Ontmoeten en Meedoen: Creatief", "meet", "Dorpenteam Zuid", "Goutum", "weekly", 1, "13:30", None,
-     ["participatie", "sociaal_netwerk"], "wmo", "Dorpshuis Goutum", "running", "Dagbesteding: handwerken en schilderen"),
-    ("Jongerengroep Huizum", "youth", "Dorpenteam Zuid", "Huizum-West", "weekly", 2, "19:00", None,
-     ["participatie"], None, "Jongerenhonk Huizum", "running", "Groepswerk met jongeren"),
+    (
+        "Geld Telt",
+        "support",
+        "Wijkteam Noord",
+        "Heechterp-Schieringen",
+        "course",
+        1,
+        "10:00",
+        4,
+        ["financien"],
+        "wgs",
+        "Buurthuis De Schalm",
+        "running",
+        "Grip op geld: overzicht, budget en betalingsregelingen",
+    ),
+    (
+        "Wandelgroep Bilgaard",
+        "support",
+        "Wijkteam Noord",
+        "Bilgaard",
+        "weekly",
+        3,
+        "10:00",
+        None,
+        ["lichamelijke_gezondheid", "sociaal_netwerk", "mentale_gezondheid"],
+        "wmo",
+        "Start bij wijkcentrum Bilgaard",
+        "running",
+        "Samen in beweging, zelf de route kiezen",
+    ),
+    (
+        "Kookgroep Samen Eten",
+        "support",
+        "Wijkteam Noord",
+        "Oud-Oost",
+        "weekly",
+        2,
+        "17:00",
+        None,
+        ["sociaal_netwerk", "dagelijks_functioneren", "financien"],
+        "wmo",
+        "Wijkkeuken Oud-Oost",
+        "running",
+        "Gezond en goedkoop koken, samen eten",
+    ),
+    (
+        "Ouder-en-kindcafé",
+        "support",
+        "Wijkteam Noord",
+        "Vrijheidswijk",
+        "biweekly",
+        4,
+        "09:30",
+        None,
+        ["opvoeding", "sociaal_netwerk"],
+        "jeugdwet",
+        "Speel-o-theek Vrijheidswijk",
+        "running",
+        "Opvoedvragen delen met andere ouders",
+    ),
+    (
+        "Scheidingscollectief",
+        "support",
+        "Dorpenteam Zuid",
+        None,
+        "course",
+        0,
+        "19:30",
+        6,
+        ["relaties", "opvoeding", "financien"],
+        "jeugdwet",
+        "Stadskantoor, zaal 2",
+        "running",
+        "Ouders in scheiding: rustig uit elkaar, oog voor de kinderen",
+    ),
+    (
+        "Koffie-inloop Grou",
+        "support",
+        "Dorpenteam Zuid",
+        "Grou",
+        "weekly",
+        4,
+        "10:00",
+        None,
+        ["sociaal_netwerk", "zingeving"],
+        "wmo",
+        "Dorpshuis Grou",
+        "self_running",
+        "Ontmoeten en elkaar helpen",
+    ),
+    (
+        "Ontmoeten en Meedoen: Creatief",
+        "meet",
+        "Dorpenteam Zuid",
+        "Goutum",
+        "weekly",
+        1,
+        "13:30",
+        None,
+        ["participatie", "sociaal_netwerk"],
+        "wmo",
+        "Dorpshuis Goutum",
+        "running",
+        "Dagbesteding: handwerken en schilderen",
+    ),
+    (
+        "Jongerengroep Huizum",
+        "youth",
+        "Dorpenteam Zuid",
+        "Huizum-West",
+        "weekly",
+        2,
+        "19:00",
+        None,
+        ["participatie"],
+        None,
+        "Jongerenhonk Huizum",
+        "running",
+        "Groepswerk met jongeren",
+    ),
 ]
 CHANGE_WISHES = [
     ("financien", "Ik wil weer overzicht over mijn post en rekeningen."),
@@ -127,44 +286,80 @@ class Command(BaseCommand):
             )
             participants.append(participant)
             Consent.objects.get_or_create(
-                participant=participant, purpose=Consent.Purpose.REGISTRATION,
-                defaults={"given": True, "date": today - datetime.timedelta(days=360), "recorded_by": users["sociaalwerker"]},
+                participant=participant,
+                purpose=Consent.Purpose.REGISTRATION,
+                defaults={
+                    "given": True,
+                    "date": today - datetime.timedelta(days=360),
+                    "recorded_by": users["sociaalwerker"],
+                },
             )
             if i % 3 == 0:
                 domain, text = CHANGE_WISHES[i % len(CHANGE_WISHES)]
                 ChangeWish.objects.get_or_create(
-                    participant=participant, text=text,
-                    defaults={"life_domain_id": domain, "status": rng.choice(["open", "working", "achieved"]),
-                              "start_date": today - datetime.timedelta(days=rng.randint(30, 300))},
+                    participant=participant,
+                    text=text,
+                    defaults={
+                        "life_domain_id": domain,
+                        "status": rng.choice(["open", "working", "achieved"]),
+                        "start_date": today - datetime.timedelta(days=rng.randint(30, 300)),
+                    },
                 )
             if i % 4 == 0:
                 IndividualSupport.objects.get_or_create(
-                    participant=participant, product=rng.choice(["Thuisondersteuning", "Schuldhulp", "Opvoedondersteuning"]),
+                    participant=participant,
+                    product=rng.choice(["Thuisondersteuning", "Schuldhulp", "Opvoedondersteuning"]),
                     framework_id=rng.choice(["wmo", "wgs", "jeugdwet"]),
                     start_date=today - datetime.timedelta(days=rng.randint(60, 400)),
                     defaults={"end_date": None if i % 8 == 0 else today - datetime.timedelta(days=rng.randint(0, 50))},
                 )
             if i % 5 == 0:
                 HelpRequest.objects.get_or_create(
-                    participant=participant, theme="Eenzaamheid" if i % 2 else "Geldzorgen",
-                    defaults={"life_domain_id": "sociaal_netwerk" if i % 2 else "financien",
-                              "date": today - datetime.timedelta(days=rng.randint(1, 90)),
-                              "route": rng.choice(["collective", "combined", "undecided", "individual"]),
-                              "tenzij_reason": ""},
+                    participant=participant,
+                    theme="Eenzaamheid" if i % 2 else "Geldzorgen",
+                    defaults={
+                        "life_domain_id": "sociaal_netwerk" if i % 2 else "financien",
+                        "date": today - datetime.timedelta(days=rng.randint(1, 90)),
+                        "route": rng.choice(["collective", "combined", "undecided", "individual"]),
+                        "tenzij_reason": "",
+                    },
                 )
 
         start = today - datetime.timedelta(days=365)
         for g_index, spec in enumerate(GROUPS):
-            (name, kind, team_name, hood_name, rhythm, weekday, time, planned, domains, framework,
-             location, status, theme) = spec
+            (
+                name,
+                kind,
+                team_name,
+                hood_name,
+                rhythm,
+                weekday,
+                time,
+                planned,
+                domains,
+                framework,
+                location,
+                status,
+                theme,
+            ) = spec
             group, _ = Group.objects.update_or_create(
                 external_id=f"demo-g-{g_index}",
                 defaults={
-                    "name": name, "kind_id": kind, "team": teams[team_name],
-                    "neighbourhood": hoods.get(hood_name), "rhythm": rhythm, "usual_weekday": weekday,
-                    "usual_time": _time(time), "planned_sessions": planned, "framework_id": framework,
-                    "location": location, "status": status, "theme": theme, "start_date": start,
-                    "capacity": 12, "handed_over_on": today - datetime.timedelta(days=60) if status == "self_running" else None,
+                    "name": name,
+                    "kind_id": kind,
+                    "team": teams[team_name],
+                    "neighbourhood": hoods.get(hood_name),
+                    "rhythm": rhythm,
+                    "usual_weekday": weekday,
+                    "usual_time": _time(time),
+                    "planned_sessions": planned,
+                    "framework_id": framework,
+                    "location": location,
+                    "status": status,
+                    "theme": theme,
+                    "start_date": start,
+                    "capacity": 12,
+                    "handed_over_on": today - datetime.timedelta(days=60) if status == "self_running" else None,
                     "co_facilitators": "Vrijwilliger Tineke" if g_index % 2 else "",
                 },
             )
@@ -177,9 +372,14 @@ class Command(BaseCommand):
             members = rng.sample(team_people, min(len(team_people), rng.randint(7, 12)))
             for m_index, participant in enumerate(members):
                 Enrolment.objects.get_or_create(
-                    participant=participant, group=group, end_date=None,
-                    defaults={"start_date": start, "role": "co_lead" if (g_index == 1 and m_index == 0) else "participant",
-                              "referral_source": rng.choice(["own_worker", "own_worker", "partner", "self", "gp_hospital"])},
+                    participant=participant,
+                    group=group,
+                    end_date=None,
+                    defaults={
+                        "start_date": start,
+                        "role": "co_lead" if (g_index == 1 and m_index == 0) else "participant",
+                        "referral_source": rng.choice(["own_worker", "own_worker", "partner", "self", "gp_hospital"]),
+                    },
                 )
             # A year of sessions, but leave the most recent one of the walking group unlogged so the
             # start page has something to show.
@@ -195,7 +395,7 @@ class Command(BaseCommand):
     def _users(self, municipality, teams):
         User = get_user_model()
         users = {}
-        for username, first, last, role, team_names in USERS:
+        for username, _first, _last, role, team_names in USERS:
             user, _ = User.objects.get_or_create(username=username)
             user.first_name, user.last_name = first, last
             user.email = f"{username}@example.org"
@@ -216,13 +416,20 @@ class Command(BaseCommand):
             if day in existing:
                 continue
             cancelled = rng.random() < 0.05
-            new_sessions.append(Session(
-                group=group, date=day, start_time=group.usual_time, duration_minutes=90,
-                status="cancelled" if cancelled else "held",
-                topic="" if cancelled else rng.choice(["Kennismaken", "Ervaringen delen", "Thema-avond", "Samen plannen", ""]),
-                head_count=rng.choice([0, 0, 0, 1, 2]) if group.kind_id != "youth" else rng.randint(0, 5),
-                created_by=worker,
-            ))
+            new_sessions.append(
+                Session(
+                    group=group,
+                    date=day,
+                    start_time=group.usual_time,
+                    duration_minutes=90,
+                    status="cancelled" if cancelled else "held",
+                    topic=""
+                    if cancelled
+                    else rng.choice(["Kennismaken", "Ervaringen delen", "Thema-avond", "Samen plannen", ""]),
+                    head_count=rng.choice([0, 0, 0, 1, 2]) if group.kind_id != "youth" else rng.randint(0, 5),
+                    created_by=worker,
+                )
+            )
         Session.objects.bulk_create(new_sessions, ignore_conflicts=True)
         held = Session.objects.filter(group=group, status="held", attendances__isnull=True)
         rows = []
@@ -235,6 +442,6 @@ class Command(BaseCommand):
 
     def _print(self, users):
         self.stdout.write(self.style.SUCCESS("Demo data ready. Log in at http://127.0.0.1:8000 with:"))
-        for username, first, last, role, team_names in USERS:
+        for username, _first, _last, role, team_names in USERS:
             teams = ", ".join(team_names) or "-"
             self.stdout.write(f"  {username:<15} {DEMO_PASSWORD:<17} {role:<14} {teams}")
