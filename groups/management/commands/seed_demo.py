@@ -395,7 +395,7 @@ class Command(BaseCommand):
     def _users(self, municipality, teams):
         User = get_user_model()
         users = {}
-        for username, _first, _last, role, team_names in USERS:
+        for username, first, last, role, team_names in USERS:
             user, _ = User.objects.get_or_create(username=username)
             user.first_name, user.last_name = first, last
             user.email = f"{username}@example.org"
