@@ -2,12 +2,13 @@ import datetime
 import re
 
 from django import forms
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from collectief.models import Neighbourhood, Team
 
-from .models import Participant
+from .models import ChangeWish, Consent, HelpRequest, IndividualSupport, Participant
 
 POSTCODE_RE = re.compile(r"^\s*([1-9][0-9]{3})\s*([A-Za-z]{2})\s*$")
 
@@ -64,3 +65,206 @@ class ParticipantForm(forms.ModelForm):
         if team and neighbourhood and neighbourhood.municipality_id != team.municipality_id:
             self.add_error("neighbourhood", _("This neighbourhood is not in the team's municipality."))
         return cleaned
+
+
+# --- Registration with consent and the duplicate check ------------------------------------------
+
+
+class ParticipantCreateForm(ParticipantForm):
+    """A new resident: registering needs their consent; a likely duplicate needs a second look.
+
+    ``ParticipantForm`` itself stays free of both, because walk-in registration in the session
+    form reuses it and asks for consent in its own way.
+    """
+
+    consent_registration = forms.BooleanField(
+        label=_("The resident has given consent for registration"),
+        error_messages={
+            "required": _(
+                "Ask the resident for consent first. Without consent, count them as an anonymous "
+                "walk-in at the session instead."
+            )
+        },
+    )
+    # Only shown next to the list of likely duplicates (see the participant_form template).
+    not_a_duplicate = forms.BooleanField(label=_("This is someone else, save anyway"), required=False)
+
+
+# --- What a resident brings: change wishes, help requests, support, consent ---------------------
+
+
+def _not_in_future(value, message):
+    if value and value > timezone.localdate():
+        raise forms.ValidationError(message)
+    return value
+
+
+class CodeListChoicesMixin:
+    """Offer only active codes, but keep the current one of an existing row selectable."""
+
+    code_fields: tuple[str, ...] = ()
+
+    def limit_code_lists(self):
+        for name in self.code_fields:
+            field = self.fields[name]
+            current = getattr(self.instance, f"{name}_id", None)
+            field.queryset = field.queryset.model.objects.filter(
+                models.Q(active=True) | models.Q(pk=current)
+            )
+
+
+class ChangeWishForm(CodeListChoicesMixin, forms.ModelForm):
+    code_fields = ("life_domain",)
+
+    class Meta:
+        model = ChangeWish
+        fields = ["text", "life_domain", "status", "start_date"]
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 2, "maxlength": 1000}),
+            "start_date": DateInput(),
+        }
+        help_texts = {
+            "text": _("Write it down as the resident says it, e.g. “I want to get a grip on my money”."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.limit_code_lists()
+
+    def clean_start_date(self):
+        return _not_in_future(self.cleaned_data["start_date"], _("The date cannot be in the future."))
+
+    def save(self, commit=True):
+        wish = super().save(commit=False)
+        wish.end_date = closing_date(wish)
+        if commit:
+            wish.save()
+        return wish
+
+
+def closing_date(wish):
+    """A wish that is achieved or dropped closes today (kept if it was closed before); else open."""
+    if wish.status in (ChangeWish.Status.ACHIEVED, ChangeWish.Status.DROPPED):
+        # Never before the start: the database refuses a wish that closes before it began.
+        return max(wish.end_date or timezone.localdate(), wish.start_date)
+    return None
+
+
+class ChangeWishStatusForm(forms.ModelForm):
+    """The one-tap status change on the participant page."""
+
+    class Meta:
+        model = ChangeWish
+        fields = ["status"]
+
+    def save(self, commit=True):
+        wish = super().save(commit=False)
+        wish.end_date = closing_date(wish)
+        if commit:
+            wish.save(update_fields=["status", "end_date", "updated_at"])
+        return wish
+
+
+class HelpRequestForm(CodeListChoicesMixin, forms.ModelForm):
+    code_fields = ("life_domain",)
+
+    class Meta:
+        model = HelpRequest
+        fields = ["theme", "life_domain", "date", "route", "tenzij_reason", "closed_on"]
+        widgets = {"date": DateInput(), "closed_on": DateInput()}
+        help_texts = {
+            "tenzij_reason": _("Required when the route is individual: collective, unless…"),
+            "theme": _("A few words, e.g. debts, loneliness, parenting a teenager."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.limit_code_lists()
+
+    def clean_date(self):
+        return _not_in_future(self.cleaned_data["date"], _("The date cannot be in the future."))
+
+    def clean_closed_on(self):
+        return _not_in_future(self.cleaned_data.get("closed_on"), _("The date cannot be in the future."))
+
+    def clean(self):
+        cleaned = super().clean()
+        route, reason = cleaned.get("route"), cleaned.get("tenzij_reason")
+        if route == HelpRequest.Route.INDIVIDUAL and not reason:
+            self.add_error(
+                "tenzij_reason", _("Individual route: say why a group is not (yet) the answer.")
+            )
+        elif route in (HelpRequest.Route.COLLECTIVE, HelpRequest.Route.UNDECIDED):
+            # A reason for "not a group" makes no sense once a group is chosen (or nothing yet).
+            cleaned["tenzij_reason"] = ""
+        date, closed_on = cleaned.get("date"), cleaned.get("closed_on")
+        if date and closed_on and closed_on < date:
+            self.add_error("closed_on", _("The closing date cannot be before the date of the request."))
+        return cleaned
+
+
+PRODUCT_SUGGESTIONS = [
+    "Thuisondersteuning",
+    "Praktische thuisondersteuning",
+    "Persoonlijke verzorging",
+    "Schuldhulpverlening",
+    "Lichte opvoedondersteuning",
+    "Ambulante begeleiding",
+]
+
+
+class IndividualSupportForm(CodeListChoicesMixin, forms.ModelForm):
+    code_fields = ("framework",)
+
+    class Meta:
+        model = IndividualSupport
+        fields = ["product", "framework", "start_date", "end_date"]
+        widgets = {
+            "product": forms.TextInput(attrs={"list": "product-suggestions"}),
+            "start_date": DateInput(),
+            "end_date": DateInput(),
+        }
+        help_texts = {"end_date": _("Leave empty while the support is still running.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.limit_code_lists()
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("The end date cannot be before the start date."))
+        product, framework = cleaned.get("product"), cleaned.get("framework")
+        # The unique constraint includes the participant, which is not a form field, so the
+        # form would not check it: a clash would otherwise end as a database error.
+        if product and framework and start and self.instance.participant_id:
+            clash = IndividualSupport.objects.filter(
+                participant_id=self.instance.participant_id, product=product, framework=framework,
+                start_date=start,
+            ).exclude(pk=self.instance.pk)
+            if clash.exists():
+                raise forms.ValidationError(_("This support period has already been registered."))
+        return cleaned
+
+
+class ConsentForm(forms.ModelForm):
+    given = forms.TypedChoiceField(
+        label=_("Decision"),
+        choices=[("1", _("Consent given")), ("0", _("Consent withdrawn"))],
+        coerce=lambda value: value == "1",
+        widget=forms.RadioSelect,
+        initial="1",
+    )
+
+    class Meta:
+        model = Consent
+        fields = ["purpose", "given", "date"]
+        widgets = {"date": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["date"].initial = timezone.localdate
+
+    def clean_date(self):
+        return _not_in_future(self.cleaned_data["date"], _("The date cannot be in the future."))

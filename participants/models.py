@@ -3,9 +3,10 @@
 import datetime
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.contrib.postgres.lookups import Unaccent
 from django.contrib.postgres.search import TrigramSimilarity
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Concat, Lower
@@ -53,6 +54,18 @@ class ParticipantQuerySet(models.QuerySet):
             .order_by("-name_similarity")
         )
 
+    def search(self, text: str):
+        """Every word must occur in the first or last name, ignoring case and accents."""
+        qs = self
+        for word in (text or "").split()[:5]:
+            qs = qs.filter(Q(first_name__unaccent__icontains=word) | Q(last_name__unaccent__icontains=word))
+        return qs
+
+    def with_active_flag(self, on: datetime.date | None = None):
+        """Annotate ``is_active`` (see ``active``) in the same query, for lists and filters."""
+        running = Participant.objects.active(on).filter(pk=models.OuterRef("pk"))
+        return self.annotate(is_active=models.Exists(running))
+
     def active(self, on: datetime.date | None = None):
         """Residents with a running enrolment or running individual support."""
         on = on or timezone.localdate()
@@ -78,7 +91,9 @@ class Participant(models.Model):
         FY = "fy", _("Frisian")
         OTHER = "other", _("Other")
 
-    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="participants", verbose_name=_("team"))
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, related_name="participants", verbose_name=_("team")
+    )
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
     birth_date = models.DateField(_("birth date"))
@@ -119,6 +134,29 @@ class Participant(models.Model):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
+    @property
+    def age(self) -> int:
+        today = timezone.localdate()
+        born = self.birth_date
+        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+    def record_consent(self, purpose: str, given: bool, user, date: datetime.date | None = None):
+        """Append a consent decision; history is kept, the newest row per purpose counts."""
+        return Consent.objects.create(
+            participant=self, purpose=purpose, given=given, date=date or timezone.localdate(),
+            recorded_by=user,
+        )
+
+    def current_consents(self) -> list[tuple[str, str, "Consent | None"]]:
+        """(purpose code, label, newest decision or None) for every purpose.
+
+        Uses ``self.consents.all()`` so a ``prefetch_related("consents")`` avoids extra queries.
+        """
+        newest = {}
+        for consent in sorted(self.consents.all(), key=lambda c: (c.date, c.created_at), reverse=True):
+            newest.setdefault(consent.purpose, consent)
+        return [(code, label, newest.get(code)) for code, label in Consent.Purpose.choices]
+
 
 class Consent(models.Model):
     """One consent decision; the newest row per purpose is the current state."""
@@ -141,6 +179,14 @@ class Consent(models.Model):
         ordering = ["-date", "-created_at"]
         verbose_name = _("consent")
         verbose_name_plural = _("consents")
+
+    def __str__(self):
+        return f"{self.get_purpose_display()}: {'+' if self.given else '-'} {self.date:%Y-%m-%d}"
+
+    @property
+    def recorded_by_name(self) -> str:
+        user = self.recorded_by
+        return (user.get_full_name() or user.username) if user else "?"
 
 
 class ChangeWish(models.Model):
@@ -173,6 +219,13 @@ class ChangeWish(models.Model):
                 name="changewish_end_after_start",
             )
         ]
+
+    def __str__(self):
+        return self.text[:60]
+
+    def clean(self):
+        if self.end_date and self.start_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("The end date cannot be before the start date.")})
 
 
 class HelpRequest(models.Model):
@@ -211,6 +264,22 @@ class HelpRequest(models.Model):
         verbose_name = _("help request")
         verbose_name_plural = _("help requests")
 
+    def __str__(self):
+        return self.theme
+
+    def clean(self):
+        # "Collectief, tenzij": choosing individual support needs the reason why not a group.
+        if self.route == self.Route.INDIVIDUAL and not self.tenzij_reason:
+            raise ValidationError(
+                {"tenzij_reason": _("Individual route: say why a group is not (yet) the answer.")}
+            )
+        if self.route in (self.Route.COLLECTIVE, self.Route.UNDECIDED):
+            self.tenzij_reason = ""
+        if self.closed_on and self.closed_on < self.date:
+            raise ValidationError(
+                {"closed_on": _("The closing date cannot be before the date of the request.")}
+            )
+
 
 class IndividualSupport(models.Model):
     """A period of individual support (a product under a legal framework)."""
@@ -240,6 +309,13 @@ class IndividualSupport(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return f"{self.product} ({self.framework_id}) {self.start_date:%Y-%m-%d}"
+
+    def clean(self):
+        if self.end_date and self.start_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("The end date cannot be before the start date.")})
+
 
 SCORE = [MinValueValidator(0), MaxValueValidator(10)]
 
@@ -260,7 +336,9 @@ class Measurement(models.Model):
         TOGETHER = "together", _("Together")
 
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="measurements")
-    instrument = models.CharField(max_length=20, choices=Instrument.choices, default=Instrument.POSITIVE_HEALTH)
+    instrument = models.CharField(
+        max_length=20, choices=Instrument.choices, default=Instrument.POSITIVE_HEALTH
+    )
     date = models.DateField(_("date"))
     moment = models.CharField(_("moment"), max_length=10, choices=Moment.choices)
     filled_by = models.CharField(_("filled in"), max_length=10, choices=FilledBy.choices)
@@ -275,3 +353,6 @@ class Measurement(models.Model):
         ordering = ["-date"]
         verbose_name = _("measurement")
         verbose_name_plural = _("measurements")
+
+    def __str__(self):
+        return f"{self.get_instrument_display()} {self.date:%Y-%m-%d} ({self.get_moment_display()})"

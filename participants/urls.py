@@ -4,6 +4,32 @@ from . import views
 
 app_name = "participants"
 
+# URL words are Dutch, like the rest of the site (deelnemers, collectieven, wachtwoord).
+SECTION_PATHS = {
+    "change_wish": "veranderwens",
+    "help_request": "ondersteuningsvraag",
+    "individual_support": "individuele-ondersteuning",
+}
+
 urlpatterns = [
-    path("", views.index, name="list"),
+    path("", views.participant_list, name="list"),
+    path("nieuw/", views.participant_create, name="create"),
+    path("<int:pk>/", views.participant_detail, name="detail"),
+    path("<int:pk>/wijzigen/", views.participant_edit, name="edit"),
+    path("<int:pk>/toestemming/", views.consent_add, name="consent_add"),
+    path("<int:pk>/veranderwens/<int:item_pk>/status/", views.change_wish_status, name="change_wish_status"),
 ]
+
+for section, word in SECTION_PATHS.items():
+    urlpatterns += [
+        path(f"<int:pk>/{word}/", views.item_add, {"section": section}, name=f"{section}_add"),
+        path(
+            f"<int:pk>/{word}/<int:item_pk>/", views.item_edit, {"section": section}, name=f"{section}_edit"
+        ),
+        path(
+            f"<int:pk>/{word}/<int:item_pk>/verwijderen/",
+            views.item_delete,
+            {"section": section},
+            name=f"{section}_delete",
+        ),
+    ]

@@ -1,5 +1,392 @@
-from django.shortcuts import render
+"""Participant pages: list, register (with the duplicate check), edit, and the participant page
+with its sections (change wishes, help requests, individual support, consent, groups)."""
+
+from dataclasses import dataclass
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Prefetch, Q
+from django.forms import ModelForm
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from collectief.models import is_administrator, log_event
+
+from .filters import ParticipantFilter
+from .forms import (
+    PRODUCT_SUGGESTIONS,
+    ChangeWishForm,
+    ChangeWishStatusForm,
+    ConsentForm,
+    HelpRequestForm,
+    IndividualSupportForm,
+    ParticipantCreateForm,
+    ParticipantForm,
+)
+from .models import ChangeWish, Consent, HelpRequest, IndividualSupport, Participant
+
+PAGE_SIZE = 25
+# The participant page shows the most recent attendance; older rows stay in the database and
+# in the reports. A cap keeps the page fast for someone who has come weekly for years.
+ATTENDANCE_SHOWN = 50
 
 
-def index(request):
-    return render(request, "collectief/placeholder.html")
+def team_member_required(view):
+    """Only social workers and coordinators (any team) and administrators work with residents.
+
+    Municipality users never see personal data: they get 403 on every participant page.
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        user = request.user
+        if not (is_administrator(user) or user.memberships.exists()):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def get_participant_for_user(request, pk, queryset=None):
+    """The participant, if the user may see it; 404 otherwise (no hint that it exists)."""
+    queryset = queryset if queryset is not None else Participant.objects.all()
+    return get_object_or_404(
+        queryset.for_user(request.user).select_related("team__municipality", "neighbourhood"), pk=pk
+    )
+
+
+def _log_view(request, participant, page):
+    log_event(request.user, "participant.viewed", participant, {"page": page})
+
+
+# --- List -------------------------------------------------------------------------------------
+
+
+@team_member_required
+def participant_list(request):
+    base = (
+        Participant.objects.for_user(request.user).select_related("team", "neighbourhood").with_active_flag()
+    )
+    filterset = ParticipantFilter(request.GET or None, queryset=base, request=request)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    with transaction.atomic():
+        # One event per page shown: which residents were on screen, and which filters were used
+        # (names only: the search text itself may be a name).
+        log_event(
+            request.user,
+            "participant_list.viewed",
+            None,
+            {
+                "filters": sorted(k for k, v in request.GET.items() if v and k != "page"),
+                "participant_ids": [p.pk for p in page.object_list],
+            },
+            object_type=Participant._meta.label_lower,
+        )
+    context = {"filter": filterset, "page": page, "query": query.urlencode()}
+    if request.htmx and request.htmx.target == "participant-results":
+        return render(request, "participants/_results.html", context)
+    return render(request, "participants/participant_list.html", context)
+
+
+# --- Register and edit ------------------------------------------------------------------------
+
+
+@team_member_required
+def participant_create(request):
+    form = ParticipantCreateForm(request.POST if request.method == "POST" else None, user=request.user)
+    duplicates = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if not data["not_a_duplicate"]:
+            # Only residents the user may see: the check must not reveal other teams' residents.
+            duplicates = list(
+                Participant.objects.for_user(request.user)
+                .likely_duplicates(
+                    data["first_name"], data["last_name"], data["birth_date"], data["postcode"]
+                )
+                .select_related("neighbourhood", "team")[:10]
+            )
+        if not duplicates:
+            with transaction.atomic():
+                participant = form.save(commit=False)
+                participant.created_by = request.user
+                participant.save()
+                participant.record_consent(Consent.Purpose.REGISTRATION, True, request.user)
+                log_event(
+                    request.user,
+                    "participant.created",
+                    participant,
+                    {
+                        "fields": [f for f in form.changed_data if f != "not_a_duplicate"],
+                        "duplicate_warning_overridden": data["not_a_duplicate"],
+                    },
+                )
+            messages.success(request, _("%(name)s has been registered.") % {"name": participant.full_name})
+            return redirect("participants:detail", pk=participant.pk)
+    return render(
+        request,
+        "participants/participant_form.html",
+        {"form": form, "duplicates": duplicates, "creating": True},
+    )
+
+
+@team_member_required
+def participant_edit(request, pk):
+    participant = get_participant_for_user(request, pk)
+    form = ParticipantForm(
+        request.POST if request.method == "POST" else None, user=request.user, instance=participant
+    )
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            if form.changed_data:
+                form.save(commit=False).save(update_fields=[*form.changed_data, "updated_at"])
+            log_event(request.user, "participant.updated", participant, {"fields": form.changed_data})
+        messages.success(request, _("The changes have been saved."))
+        return redirect("participants:detail", pk=participant.pk)
+    with transaction.atomic():
+        _log_view(request, participant, "edit")
+    return render(
+        request,
+        "participants/participant_form.html",
+        {"form": form, "participant": participant, "creating": False},
+    )
+
+
+# --- The participant page ---------------------------------------------------------------------
+
+
+def _detail_queryset():
+    return Participant.objects.prefetch_related(
+        Prefetch("consents", queryset=Consent.objects.select_related("recorded_by")),
+        Prefetch("change_wishes", queryset=ChangeWish.objects.select_related("life_domain")),
+        Prefetch("help_requests", queryset=HelpRequest.objects.select_related("life_domain")),
+        Prefetch("individual_supports", queryset=IndividualSupport.objects.select_related("framework")),
+    )
+
+
+def _render_detail(request, participant, bound_forms=None):
+    """The participant page; ``bound_forms`` re-shows a section form with its error messages."""
+    bound_forms = bound_forms or {}
+    forms = {name: bound_forms.get(name) or section.form(prefix=name) for name, section in SECTIONS.items()}
+    forms["consent"] = bound_forms.get("consent") or ConsentForm(prefix="consent")
+    # Reverse relations only: this app must not import the groups app (it depends on us).
+    enrolments = participant.enrolments.select_related("group", "end_reason").order_by("-start_date")
+    attendances = participant.attendances.select_related("session__group").order_by(
+        "-session__date", "-session__start_time"
+    )
+    attendance_totals = participant.attendances.aggregate(
+        total=Count("pk"), present=Count("pk", filter=Q(status="present"))
+    )
+    with transaction.atomic():
+        _log_view(request, participant, "detail")
+    return render(
+        request,
+        "participants/participant_detail.html",
+        {
+            "participant": participant,
+            "consents": participant.current_consents(),
+            "consent_history": participant.consents.all(),
+            "change_wishes": participant.change_wishes.all(),
+            "status_choices": ChangeWish.Status.choices,
+            "help_requests": participant.help_requests.all(),
+            "supports": participant.individual_supports.all(),
+            "enrolments": enrolments,
+            "attendances": attendances[:ATTENDANCE_SHOWN],
+            "attendance_totals": attendance_totals,
+            "attendance_shown": ATTENDANCE_SHOWN,
+            "forms": forms,
+            "product_suggestions": PRODUCT_SUGGESTIONS,
+        },
+    )
+
+
+@team_member_required
+def participant_detail(request, pk):
+    participant = get_participant_for_user(request, pk, _detail_queryset())
+    return _render_detail(request, participant)
+
+
+# --- Sections: change wishes, help requests, individual support --------------------------------
+
+
+@dataclass(frozen=True)
+class Section:
+    """A list on the participant page with add / edit / delete, all audited the same way."""
+
+    model: type
+    form: type[ModelForm]
+    related_name: str
+    anchor: str
+    title: str
+    added: str
+    saved: str
+    deleted: str
+
+
+SECTIONS = {
+    "change_wish": Section(
+        ChangeWish,
+        ChangeWishForm,
+        "change_wishes",
+        "change-wishes",
+        gettext_lazy("Change wish"),
+        gettext_lazy("The change wish has been added."),
+        gettext_lazy("The change wish has been saved."),
+        gettext_lazy("The change wish has been deleted."),
+    ),
+    "help_request": Section(
+        HelpRequest,
+        HelpRequestForm,
+        "help_requests",
+        "help-requests",
+        gettext_lazy("Help request"),
+        gettext_lazy("The help request has been added."),
+        gettext_lazy("The help request has been saved."),
+        gettext_lazy("The help request has been deleted."),
+    ),
+    "individual_support": Section(
+        IndividualSupport,
+        IndividualSupportForm,
+        "individual_supports",
+        "supports",
+        gettext_lazy("Individual support"),
+        gettext_lazy("The support period has been added."),
+        gettext_lazy("The support period has been saved."),
+        gettext_lazy("The support period has been deleted."),
+    ),
+}
+
+
+def _detail_url(participant, anchor):
+    return reverse("participants:detail", args=[participant.pk]) + f"#{anchor}"
+
+
+def _get_item(participant, section, item_pk):
+    """A row of this participant's section; 404 for a row of anyone else."""
+    return get_object_or_404(getattr(participant, section.related_name).all(), pk=item_pk)
+
+
+def _save_item(request, participant, section_name, form, verb):
+    """Save a section form and audit it; False (with a form error) when the database refuses."""
+    try:
+        with transaction.atomic():
+            item = form.save()
+            # Logged against the participant, so "who touched this resident's record" is one lookup.
+            log_event(
+                request.user,
+                f"{section_name}.{verb}",
+                participant,
+                {section_name: item.pk, "fields": form.changed_data},
+            )
+    except IntegrityError:
+        # A double submit racing past the form's checks; tell the user rather than fail.
+        form.add_error(None, _("This could not be saved because it clashes with an existing entry."))
+        return False
+    return True
+
+
+@team_member_required
+@require_POST
+def item_add(request, pk, section):
+    sect = SECTIONS[section]
+    participant = get_participant_for_user(request, pk, _detail_queryset())
+    form = sect.form(request.POST, instance=sect.model(participant=participant), prefix=section)
+    if form.is_valid() and _save_item(request, participant, section, form, "created"):
+        messages.success(request, sect.added)
+        return redirect(_detail_url(participant, sect.anchor))
+    return _render_detail(request, participant, {section: form})
+
+
+@team_member_required
+def item_edit(request, pk, item_pk, section):
+    sect = SECTIONS[section]
+    participant = get_participant_for_user(request, pk)
+    item = _get_item(participant, sect, item_pk)
+    form = sect.form(request.POST if request.method == "POST" else None, instance=item)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _save_item(request, participant, section, form, "updated")
+    ):
+        messages.success(request, sect.saved)
+        return redirect(_detail_url(participant, sect.anchor))
+    if request.method == "GET":
+        with transaction.atomic():
+            _log_view(request, participant, f"{section}.edit")
+    context = {
+        "participant": participant,
+        "form": form,
+        "section": sect,
+        "product_suggestions": PRODUCT_SUGGESTIONS,
+    }
+    return render(request, "participants/item_form.html", context)
+
+
+@team_member_required
+def item_delete(request, pk, item_pk, section):
+    sect = SECTIONS[section]
+    participant = get_participant_for_user(request, pk)
+    item = _get_item(participant, sect, item_pk)
+    if request.method == "POST":
+        with transaction.atomic():
+            log_event(request.user, f"{section}.deleted", participant, {section: item.pk})
+            item.delete()
+        messages.success(request, sect.deleted)
+        return redirect(_detail_url(participant, sect.anchor))
+    with transaction.atomic():
+        _log_view(request, participant, f"{section}.delete")
+    return render(
+        request,
+        "participants/item_confirm_delete.html",
+        {"participant": participant, "item": item, "section": sect},
+    )
+
+
+@team_member_required
+@require_POST
+def change_wish_status(request, pk, item_pk):
+    participant = get_participant_for_user(request, pk)
+    wish = _get_item(participant, SECTIONS["change_wish"], item_pk)
+    form = ChangeWishStatusForm(request.POST, instance=wish)
+    if form.is_valid():
+        with transaction.atomic():
+            form.save()
+            log_event(
+                request.user,
+                "change_wish.updated",
+                participant,
+                {"change_wish": wish.pk, "fields": ["status"]},
+            )
+        messages.success(request, _("The status has been changed."))
+    else:
+        messages.error(request, _("Choose one of the statuses in the list."))
+    return redirect(_detail_url(participant, "change-wishes"))
+
+
+@team_member_required
+@require_POST
+def consent_add(request, pk):
+    participant = get_participant_for_user(request, pk, _detail_queryset())
+    form = ConsentForm(
+        request.POST, instance=Consent(participant=participant, recorded_by=request.user), prefix="consent"
+    )
+    if form.is_valid():
+        with transaction.atomic():
+            consent = form.save()
+            log_event(
+                request.user,
+                "consent.created",
+                participant,
+                {"consent": consent.pk, "purpose": consent.purpose, "given": consent.given},
+            )
+        messages.success(request, _("The consent decision has been recorded."))
+        return redirect(_detail_url(participant, "consent"))
+    return _render_detail(request, participant, {"consent": form})

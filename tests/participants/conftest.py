@@ -1,0 +1,54 @@
+"""Fixtures of the participant pages: residents of team A and of team B, and a persona lookup."""
+
+import datetime
+
+import pytest
+
+from tests.factories import ParticipantFactory
+
+
+@pytest.fixture
+def participant(team_a, neighbourhood):
+    return ParticipantFactory(
+        team=team_a,
+        neighbourhood=neighbourhood,
+        first_name="Fatima",
+        last_name="El Amrani",
+        birth_date=datetime.date(1980, 5, 1),
+        postcode="8921 AB",
+    )
+
+
+@pytest.fixture
+def other_team_participant(team_b):
+    return ParticipantFactory(team=team_b, first_name="Gerrit", last_name="Zijlstra")
+
+
+@pytest.fixture
+def as_persona(request, client):
+    """``as_persona("worker")`` gives a client logged in as that persona (or anonymous)."""
+
+    def login(name):
+        if name != "anonymous":
+            client.force_login(request.getfixturevalue(name))
+        return client
+
+    return login
+
+
+def new_resident(team, /, **overrides):
+    """POST data of the registration form for a resident of ``team``."""
+    data = {
+        "first_name": "Anouk",
+        "last_name": "de Vries",
+        "birth_date": "1975-03-14",
+        "postcode": "8921 ab",
+        "neighbourhood": "",
+        "team": team.pk,
+        "phone": "",
+        "email": "",
+        "preferred_language": "nl",
+        "consent_registration": "on",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
