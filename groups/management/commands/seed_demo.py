@@ -387,8 +387,11 @@ class Command(BaseCommand):
             if name == "Wandelgroep Bilgaard":
                 dates = dates[:-1]
             if rhythm == "course":
-                # A course is a short series: the latest one ran over the last weeks.
-                dates = dates[-planned:]
+                # A course is a short series; the organisation starts a new series every quarter.
+                by_quarter = {}
+                for day in dates:
+                    by_quarter.setdefault((day.year, (day.month - 1) // 3), []).append(day)
+                dates = [day for series in by_quarter.values() for day in series[1 : planned + 1]]
             self._sessions(rng, group, dates, members, worker)
         self._print(users)
 

@@ -1,0 +1,344 @@
+"""Small-number protection for every figure that leaves the organisation (PDF, CSV, municipality pages).
+
+Rules (DESIGN.md "Small-number protection"; worked examples in docs/kpi.md):
+
+1. Primary suppression: a count from 1 to threshold-1 (default ``settings.SMALL_NUMBER_THRESHOLD``
+   = 5) becomes the string ``"<5"``. 0 stays 0 and counts >= threshold stay numbers.
+2. Secondary suppression: no total or difference may give a suppressed cell back. For each
+   linear relation between shown cells (``residents_total = collective_only + individual_only +
+   both`` and the others in :func:`_relations`), when exactly one cell of the relation is hidden,
+   the smallest non-zero shown cell of it is hidden too (the total only when no part qualifies),
+   repeated until nothing changes. Combinations of relations (e.g. total - collective =
+   individual_only) are then checked with linear algebra and closed the same way. A cell hidden
+   this way is shown as ``"x"`` (the CBS sign for "secret"): its real value is >= threshold,
+   so writing "<5" would be false.
+3. Percentages (overall and per-group attendance rate, target progress) become ``None`` when
+   their numerator or denominator is hidden or rests on fewer than threshold residents.
+4. The per-group table shows one row per active group, so its length is ``groups_active_by_kind``:
+   the rows of a kind whose group count is hidden are left out (otherwise counting the rows
+   would give the hidden number back).
+
+The input is never changed: ``protect`` returns a deep copy. Hidden values are always strings,
+so a template can test ``value is a string`` (or use :func:`is_hidden`).
+"""
+
+import copy
+from fractions import Fraction
+
+from django.conf import settings
+
+SECONDARY = "x"
+# Kept visible by secondary suppression whenever another cell can be hidden instead.
+HEADLINE = {("residents_collective",)}
+
+# Every plain count of compute_kpis that is protected, by key.
+_TOP_LEVEL_COUNTS = (
+    "residents_collective",
+    "residents_individual",
+    "residents_both",
+    "residents_collective_only",
+    "residents_individual_only",
+    "residents_total",
+    "groups_active",
+    "sessions_held",
+    "new_groups",
+    "groups_handed_over",
+    "walk_ins",
+)
+
+
+def is_hidden(value) -> bool:
+    """True for a suppressed value ("<5" or "x")."""
+    return isinstance(value, str)
+
+
+def _threshold(threshold: int | None) -> int:
+    return settings.SMALL_NUMBER_THRESHOLD if threshold is None else threshold
+
+
+def _is_small(value, threshold: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < threshold
+
+
+def _counting_kinds() -> set[str]:
+    # Imported here: the code list lives in the core app; protect() itself needs no database
+    # unless the caller leaves out counting_kinds.
+    from collectief.models import GroupKind
+
+    return set(GroupKind.objects.filter(counts_for_kpi=True).values_list("code", flat=True))
+
+
+# --- Cells and relations -------------------------------------------------------------------------
+# A cell is a path into the figures dict, e.g. ("by_neighbourhood", "Bilgaard") or
+# ("participants_per_group", 3, "sessions_held").
+
+
+def _get(figures, path):
+    for step in path:
+        figures = figures[step]
+    return figures
+
+
+def _set(figures, path, value):
+    for step in path[:-1]:
+        figures = figures[step]
+    figures[path[-1]] = value
+
+
+def _cells(figures: dict) -> list[tuple]:
+    cells = [(key,) for key in _TOP_LEVEL_COUNTS if key in figures]
+    for key in ("groups_active_by_kind", "by_life_domain", "by_neighbourhood"):
+        cells += [(key, sub) for sub in figures.get(key, {})]
+    for i, _row in enumerate(figures.get("participants_per_group", [])):
+        cells += [("participants_per_group", i, "participants"), ("participants_per_group", i, "sessions_held")]
+    if "target" in figures:
+        # The target itself is a policy number set by the municipality, not a count of people.
+        cells.append(("target", "residents_collective_ytd"))
+    return cells
+
+
+def _relations(figures: dict, counting_kinds: set[str]) -> list[tuple[tuple, list[tuple]]]:
+    """The linear relations (total, parts) between shown cells: total = sum(parts)."""
+    relations = [
+        (("residents_total",), [("residents_collective_only",), ("residents_individual_only",), ("residents_both",)]),
+        (("residents_collective",), [("residents_collective_only",), ("residents_both",)]),
+        (("residents_individual",), [("residents_individual_only",), ("residents_both",)]),
+        # Implied by the three above, listed so the simple pass already closes them:
+        (("residents_total",), [("residents_collective",), ("residents_individual_only",)]),
+        (("residents_total",), [("residents_individual",), ("residents_collective_only",)]),
+        (("residents_collective",), [("by_neighbourhood", name) for name in figures.get("by_neighbourhood", {})]),
+        (("groups_active",), [("groups_active_by_kind", k) for k in figures.get("groups_active_by_kind", {})
+                              if k in counting_kinds]),
+        (("sessions_held",), [("participants_per_group", i, "sessions_held")
+                              for i, row in enumerate(figures.get("participants_per_group", []))
+                              if row.get("kind") in counting_kinds]),
+    ]
+    target = figures.get("target") or {}
+    if target.get("residents_collective_ytd") == figures.get("residents_collective"):
+        # For a period starting on 1 January (Q1, a year) year-to-date IS residents_collective;
+        # protect() does not know the period, so equal values are treated as the same cell.
+        relations.append((("residents_collective",), [("target", "residents_collective_ytd")]))
+    return [(total, parts) for total, parts in relations if parts]
+
+
+def _rank(rows: list[list[Fraction]]) -> int:
+    """Rank of a small matrix over the rationals (Gaussian elimination)."""
+    rows = [list(r) for r in rows if any(r)]
+    rank, width = 0, len(rows[0]) if rows else 0
+    for col in range(width):
+        pivot = next((r for r in range(rank, len(rows)) if rows[r][col] != 0), None)
+        if pivot is None:
+            continue
+        rows[rank], rows[pivot] = rows[pivot], rows[rank]
+        for r in range(len(rows)):
+            if r != rank and rows[r][col] != 0:
+                factor = rows[r][col] / rows[rank][col]
+                rows[r] = [a - factor * b for a, b in zip(rows[r], rows[rank], strict=True)]
+        rank += 1
+    return rank
+
+
+def _linked(relations) -> list[list]:
+    """Groups of relations that share cells, with two or more relations each.
+
+    A relation on its own is fully handled by the one-hidden-cell rule; only relations that
+    share cells can be combined, and keeping the groups small keeps the rank checks cheap
+    (the per-group sessions relation can have thousands of cells).
+    """
+    groups: list[tuple[set, list]] = []
+    for relation in relations:
+        cells = {relation[0], *relation[1]}
+        merged = [g for g in groups if g[0] & cells]
+        for g in merged:
+            groups.remove(g)
+            cells |= g[0]
+        groups.append((cells, [r for g in merged for r in g[1]] + [relation]))
+    return [rels for _cells, rels in groups if len(rels) > 1]
+
+
+def _derivable(relations, hidden: set) -> list[tuple]:
+    """Hidden cells that some combination of relations pins down exactly.
+
+    A hidden cell i is derivable iff the unit vector e_i lies in the row space of the relation
+    matrix restricted to the hidden columns, i.e. iff dropping column i lowers its rank.
+    """
+    columns = sorted({c for total, parts in relations for c in (total, *parts) if c in hidden}, key=repr)
+    if not columns:
+        return []
+    index = {c: j for j, c in enumerate(columns)}
+    matrix = []
+    for total, parts in relations:
+        row = [Fraction(0)] * len(columns)
+        for cell, sign in [(total, -1)] + [(p, 1) for p in parts]:
+            if cell in index:
+                row[index[cell]] += sign
+        matrix.append(row)
+    full = _rank(matrix)
+    found = []
+    for j, cell in enumerate(columns):
+        if _rank([row[:j] + row[j + 1:] for row in matrix]) < full:
+            found.append(cell)
+    return found
+
+
+def _suppress_one_more(figures, relation, hidden: set) -> bool:
+    """Hide the smallest non-zero shown part of the relation, else its total; False if none left.
+
+    residents_collective, the contracted KPI, is hidden only when no other cell can be.
+    """
+    total, parts = relation
+
+    def shown(cells):
+        return [c for c in cells if c not in hidden and _get(figures, c) != 0]
+
+    # Within a tier the smallest value goes first; ties keep the listed order (min is stable),
+    # so the result is deterministic.
+    tiers = [
+        [p for p in parts if p not in HEADLINE],
+        [total] if total not in HEADLINE else [],
+        [p for p in parts if p in HEADLINE],
+        [total] if total in HEADLINE else [],
+    ]
+    for tier in tiers:
+        if candidates := shown(tier):
+            hidden.add(min(candidates, key=lambda c: _get(figures, c)))
+            return True
+    return False
+
+
+def _pinned_by_bounds(figures, relations, hidden: set, primary: set, threshold: int) -> list[tuple]:
+    """Hidden cells whose value follows from what the markers say about them.
+
+    "<5" tells a reader 1..4 and "x" tells them >= 5 (else it would read "<5"); with a shown
+    total that can leave one value: total 6 = "<5" + "x" means 1 + 5. Interval propagation over
+    the relations finds such cells.
+    """
+    inf = float("inf")
+    cells = {c for total, parts in relations for c in (total, *parts)}
+    low, high = {}, {}
+    for c in cells:
+        if c not in hidden:
+            low[c] = high[c] = _get(figures, c)
+        elif c in primary:
+            low[c], high[c] = 1, threshold - 1
+        else:
+            low[c], high[c] = threshold, inf
+    for _round in range(100):  # tightening converges fast on these small systems; cap it anyway
+        changed = False
+        for total, parts in relations:
+            # Sums over the parts once per relation (a relation can have thousands of parts);
+            # unbounded highs are counted apart, since inf - inf is undefined.
+            sum_low = sum(low[p] for p in parts)
+            finite_high = sum(high[p] for p in parts if high[p] != inf)
+            unbounded = sum(high[p] == inf for p in parts)
+            bounds = {total: (sum_low, inf if unbounded else finite_high)}
+            for p in parts:
+                if high[p] == inf:
+                    others_high = inf if unbounded > 1 else finite_high
+                else:
+                    others_high = inf if unbounded else finite_high - high[p]
+                bounds[p] = (low[total] - others_high, high[total] - (sum_low - low[p]))
+            for c, (lo, hi) in bounds.items():
+                if lo > low[c]:
+                    low[c], changed = lo, True
+                if hi < high[c]:
+                    high[c], changed = hi, True
+        if not changed:
+            break
+    return sorted((c for c in cells & hidden if low[c] == high[c]), key=repr)
+
+
+def _secondary(figures, relations, hidden: set, primary: set, threshold: int) -> None:
+    def close(cells) -> bool:
+        """Hide one more cell next to the first of ``cells`` that a reader could work out."""
+        for cell in cells:
+            for relation in relations:
+                if cell in (relation[0], *relation[1]) and _suppress_one_more(figures, relation, hidden):
+                    return True
+        return False
+
+    changed = True
+    while changed:
+        changed = False
+        # The literal rule: a relation with exactly one hidden cell gives that cell back.
+        for relation in relations:
+            total, parts = relation
+            if sum(cell in hidden for cell in (total, *parts)) == 1:
+                changed |= _suppress_one_more(figures, relation, hidden)
+        if changed:
+            continue
+        # Combinations of relations (sums and differences) that still pin a hidden cell down.
+        changed = close([c for group in _linked(relations) for c in _derivable(group, hidden)])
+        if changed:
+            continue
+        # What the markers themselves reveal (1..4 for "<5", 5 or more for "x").
+        changed = close(_pinned_by_bounds(figures, relations, hidden, primary, threshold))
+
+
+def protect(figures: dict, threshold: int | None = None, *, counting_kinds=None) -> dict:
+    """Return a copy of a compute_kpis result that is safe to leave the organisation.
+
+    ``counting_kinds`` are the group kinds that count for the KPI (default: read from GroupKind).
+    """
+    threshold = _threshold(threshold)
+    counting_kinds = set(_counting_kinds() if counting_kinds is None else counting_kinds)
+    raw = figures
+    result = copy.deepcopy(figures)
+
+    cells = _cells(raw)
+    primary = {c for c in cells if _is_small(_get(raw, c), threshold)}
+    hidden = set(primary)
+    _secondary(raw, _relations(raw, counting_kinds), hidden, primary, threshold)
+    for cell in hidden:
+        _set(result, cell, f"<{threshold}" if cell in primary else SECONDARY)
+
+    # Percentages: only from enough residents and from shown numbers.
+    collective = raw.get("residents_collective")
+    if "attendance_rate" in result and not (
+        isinstance(collective, int) and collective >= threshold and ("residents_collective",) not in hidden
+    ):
+        result["attendance_rate"] = None
+    for row in result.get("participants_per_group", []):
+        if not (isinstance(row["participants"], int) and row["participants"] >= threshold):
+            row["attendance_rate"] = None
+    if "target" in result and is_hidden(result["target"].get("residents_collective_ytd")):
+        result["target"]["progress"] = None
+
+    # The number of rows of a kind equals its group count: leave the rows out when it is hidden.
+    by_kind = result.get("groups_active_by_kind", {})
+    if "participants_per_group" in result:
+        result["participants_per_group"] = [
+            row for row in result["participants_per_group"] if not is_hidden(by_kind.get(row["kind"]))
+        ]
+    return result
+
+
+def protect_trend(rows: list[dict], threshold: int | None = None, *, figures: dict | None = None,
+                  label: str | None = None, reported: dict[str, dict] | None = None,
+                  counting_kinds=None) -> list[dict]:
+    """Return a protected copy of ``trend`` rows (residents_collective and sessions_held).
+
+    Rows of different periods share no total, so only primary suppression applies, except for
+    periods that are also published in full: pass their unprotected KPI sets as
+    ``reported={label: figures}`` (or one as ``figures`` + ``label``), and a value hidden there
+    (also by secondary suppression) is hidden in its trend row as well.
+    """
+    threshold = _threshold(threshold)
+    reported = dict(reported or {})
+    if figures is not None and label is not None:
+        reported[label] = figures
+    result = copy.deepcopy(rows)
+    for row in result:
+        for key in ("residents_collective", "sessions_held"):
+            if _is_small(row.get(key), threshold):
+                row[key] = f"<{threshold}"
+    if reported and counting_kinds is None:
+        counting_kinds = _counting_kinds()
+    for period_label, raw in reported.items():
+        protected = protect(raw, threshold, counting_kinds=counting_kinds)
+        for row in result:
+            if row.get("label") == period_label:
+                for key in ("residents_collective", "sessions_held"):
+                    if is_hidden(protected.get(key)) and row.get(key) == raw.get(key):
+                        row[key] = protected[key]
+    return result

@@ -1,0 +1,77 @@
+"""The ``kpi`` management command: JSON of compute_kpis, clear errors with a non-zero exit."""
+
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from reporting.kpi import KPI_KEYS
+from reporting.management.commands.kpi import Command
+
+
+def run(*args):
+    out = io.StringIO()
+    call_command("kpi", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_kpi_command_prints_the_hand_computed_kpi_set_as_json(kpi_data, expected):
+    output = run("--municipality", "Leeuwarden", "--period", "2024Q3")
+    figures = json.loads(output)
+    assert tuple(figures) == KPI_KEYS
+    assert figures == expected
+
+
+def test_kpi_command_output_is_indented_and_keeps_non_ascii_characters(kpi_data):
+    output = run("--municipality", "Leeuwarden", "--period", "2024q3")
+    assert '"group": "Jongerencafé"' in output  # ensure_ascii=False: no \\u00e9
+    assert output.startswith('{\n  "residents_collective": 4,')
+
+
+def test_kpi_command_accepts_a_year_and_a_date_range(kpi_data):
+    assert json.loads(run("--municipality", "Leeuwarden", "--period", "2024"))["residents_collective"] == 6
+    ranged = json.loads(run("--municipality", "Leeuwarden", "--period", "2024-07-01:2024-09-30"))
+    assert ranged["residents_collective"] == 4
+
+
+def test_kpi_command_is_not_suppressed(kpi_data):
+    # Internal use: 1 to 4 are printed as numbers, not "<5".
+    assert json.loads(run("--municipality", "Leeuwarden", "--period", "2024Q3"))["residents_both"] == 2
+
+
+def test_kpi_command_matches_the_municipality_name_without_case(kpi_data):
+    assert json.loads(run("--municipality", "leeuwarden", "--period", "2024Q3"))["residents_total"] == 6
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--municipality", "Nergenshuizen", "--period", "2024Q3"], "Unknown municipality 'Nergenshuizen'"),
+        (["--municipality", "Leeuwarden", "--period", "2024Q5"], "quarter must be 1, 2, 3 or 4"),
+        (["--municipality", "Leeuwarden", "--period", "2024-03-31:2024-01-01"], "end date lies before"),
+        (["--municipality", "Leeuwarden", "--period", "volgend jaar"], "expected a year"),
+    ],
+)
+def test_kpi_command_refuses_bad_input_with_a_clear_message(kpi_data, args, message):
+    with pytest.raises(CommandError, match=message):
+        run(*args)
+
+
+def test_kpi_command_exits_non_zero_without_a_traceback(kpi_data, monkeypatch, capsys):
+    # Run it as manage.py would; keep the test's database connection open afterwards.
+    monkeypatch.setattr("django.core.management.base.connections.close_all", lambda: None)
+    out, err = io.StringIO(), io.StringIO()
+    command = Command(stdout=out, stderr=err)
+    with pytest.raises(SystemExit) as exit_info:
+        command.run_from_argv(["manage.py", "kpi", "--municipality", "Nergenshuizen", "--period", "2024Q3"])
+    assert exit_info.value.code == 1
+    assert "Unknown municipality 'Nergenshuizen'" in err.getvalue()
+    assert "Traceback" not in err.getvalue()
+    assert out.getvalue() == ""
+
+
+def test_kpi_command_requires_both_options(kpi_data):
+    with pytest.raises(CommandError, match="--period"):
+        run("--municipality", "Leeuwarden")
