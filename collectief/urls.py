@@ -4,11 +4,13 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from groups import views as groups_views
+
 from . import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
-    path("", views.home, name="home"),
+    path("", groups_views.start, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("wachtwoord/vergeten/", auth_views.PasswordResetView.as_view(), name="password_reset"),
@@ -18,13 +20,9 @@ urlpatterns = [
         auth_views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
-    path(
-        "wachtwoord/klaar/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"
-    ),
+    path("wachtwoord/klaar/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("wachtwoord/wijzigen/", auth_views.PasswordChangeView.as_view(), name="password_change"),
-    path(
-        "wachtwoord/gewijzigd/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"
-    ),
+    path("wachtwoord/gewijzigd/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     # The language switch is also offered on the login page.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("deelnemers/", include("participants.urls")),
@@ -33,4 +31,3 @@ urlpatterns = [
     path("importeren/", include("groups.import_urls")),
     path("beheer/", admin.site.urls),
 ]
-

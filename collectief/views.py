@@ -3,10 +3,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-
-from .models import is_administrator, municipality_of
 
 
 @login_not_required
@@ -28,11 +25,3 @@ def healthz(request):
         status["redis"] = f"error: {exc.__class__.__name__}"
     healthy = all(value == "ok" for value in status.values())
     return JsonResponse(status, status=200 if healthy else 503)
-
-
-def home(request):
-    """Send each role to its own start page."""
-    user = request.user
-    if municipality_of(user) is not None and not is_administrator(user):
-        return redirect("reporting:reports")
-    return render(request, "collectief/home.html")

@@ -4,7 +4,9 @@ import datetime
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from collectief.models import EndReason, Framework, GroupKind, LifeDomain, Neighbourhood, Team, is_administrator
@@ -18,7 +20,41 @@ class GroupQuerySet(models.QuerySet):
             return self.none()
         if is_administrator(user):
             return self
-        return self.filter(team__memberships__user=user).distinct()
+        # A subquery rather than a join: no duplicate rows, so no DISTINCT to clash with annotations.
+        return self.filter(team__in=Team.objects.filter(memberships__user=user).values("pk"))
+
+    def of_user(self, user):
+        """The groups on a user's start page: those they facilitate or of their own team(s).
+
+        Unlike ``for_user`` this does not widen to every group for administrators.
+        """
+        if not user.is_authenticated:
+            return self.none()
+        mine = Q(pk__in=Group.facilitators.through.objects.filter(user=user).values("group_id"))
+        own_teams = Q(team__in=Team.objects.filter(memberships__user=user).values("pk"))
+        return self.for_user(user).filter(mine | own_teams)
+
+    def with_stats(self, on: datetime.date | None = None):
+        """Annotate member_count, last_session_date and held_sessions with subqueries (no N+1)."""
+        on = on or timezone.localdate()
+        members = (
+            Enrolment.objects.active(on).filter(group=OuterRef("pk"))
+            .order_by().values("group").annotate(n=Count("pk")).values("n")
+        )
+        last = Session.objects.filter(group=OuterRef("pk")).order_by("-date").values("date")[:1]
+        held = (
+            Session.objects.filter(group=OuterRef("pk"), status=Session.Status.HELD)
+            .order_by().values("group").annotate(n=Count("pk")).values("n")
+        )
+        return self.annotate(
+            member_count=Coalesce(Subquery(members), 0),
+            last_session_date=Subquery(last),
+            held_sessions=Coalesce(Subquery(held), 0),
+        )
+
+
+def _on_or_after(day: datetime.date, weekday: int) -> datetime.date:
+    return day + datetime.timedelta(days=(weekday - day.weekday()) % 7)
 
 
 class Group(models.Model):
@@ -97,6 +133,47 @@ class Group(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def run_by_organisation(self) -> bool:
+        return self.status != self.Status.SELF_RUNNING
+
+    def due_date(self, last_logged: datetime.date | None, held_sessions: int = 0) -> datetime.date | None:
+        """The first planned session after the last logged one (or from the start date).
+
+        Follows the rhythm and usual weekday; None when the organisation logs nothing more
+        (self-running or ended, a finished course, or past the end date).
+        """
+        if self.status not in (self.Status.FORMING, self.Status.RUNNING):
+            return None
+        if self.rhythm == self.Rhythm.COURSE and self.planned_sessions and held_sessions >= self.planned_sessions:
+            return None
+        weekday = self.usual_weekday
+        if last_logged is None:
+            due = self.start_date if weekday is None else _on_or_after(self.start_date, weekday)
+        elif self.rhythm == self.Rhythm.TWICE_WEEKLY:
+            if weekday is None:
+                due = last_logged + datetime.timedelta(days=4)
+            elif last_logged.weekday() == weekday:
+                # The second meeting of the week comes three or four days after the usual day.
+                due = last_logged + datetime.timedelta(days=3)
+            else:
+                due = _on_or_after(last_logged + datetime.timedelta(days=1), weekday)
+        else:
+            step = 14 if self.rhythm == self.Rhythm.BIWEEKLY else 7
+            if weekday is None:
+                due = last_logged + datetime.timedelta(days=step)
+            else:
+                # A session moved a day or two still counts for its week: snap to the usual day.
+                due = _on_or_after(last_logged + datetime.timedelta(days=step - 3), weekday)
+        if self.end_date and due > self.end_date:
+            return None
+        return due
+
+    @property
+    def next_due(self) -> datetime.date | None:
+        """``due_date`` from the annotations of ``with_stats``."""
+        return self.due_date(getattr(self, "last_session_date", None), getattr(self, "held_sessions", 0))
 
 
 class EnrolmentQuerySet(models.QuerySet):
@@ -197,9 +274,13 @@ class Session(models.Model):
         return f"{self.group} {self.date:%Y-%m-%d}"
 
     @transaction.atomic
-    def mark_attendance(self, statuses: dict[int, str]):
-        """Replace this session's attendance with {participant_id: status}, in bulk."""
-        self.attendances.exclude(participant_id__in=statuses.keys()).delete()
+    def mark_attendance(self, statuses: dict[int, str], *, new_session: bool = False):
+        """Replace this session's attendance with {participant_id: status}, in bulk.
+
+        ``new_session=True`` skips the DELETE for a session saved just now (it has no rows yet).
+        """
+        if not new_session:
+            self.attendances.exclude(participant_id__in=statuses.keys()).delete()
         Attendance.objects.bulk_create(
             [Attendance(session=self, participant_id=pid, status=status) for pid, status in statuses.items()],
             update_conflicts=True,

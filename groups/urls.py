@@ -5,5 +5,14 @@ from . import views
 app_name = "groups"
 
 urlpatterns = [
-    path("", views.index, name="list"),
+    path("", views.group_list, name="list"),
+    path("nieuw/", views.group_create, name="create"),
+    path("<int:pk>/", views.group_detail, name="detail"),
+    path("<int:pk>/bewerken/", views.group_edit, name="edit"),
+    path("<int:pk>/aanmelden/", views.enrol, name="enrol"),
+    path("<int:pk>/aanmelden/zoeken/", views.participant_search, name="participant_search"),
+    path("<int:pk>/aanmeldingen/<int:enrolment_pk>/beeindigen/", views.enrolment_end, name="enrolment_end"),
+    path("<int:pk>/bijeenkomsten/nieuw/", views.session_create, name="session_create"),
+    path("<int:pk>/bijeenkomsten/<int:session_pk>/", views.session_edit, name="session_edit"),
+    path("<int:pk>/bijeenkomsten/<int:session_pk>/verwijderen/", views.session_delete, name="session_delete"),
 ]

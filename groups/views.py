@@ -1,5 +1,436 @@
-from django.shortcuts import render
+"""Groups, enrolments, the session roll call and the social worker's start page."""
+
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from collectief.models import is_administrator, log_event, municipality_of
+from participants.models import Participant
+
+from .filters import GroupFilter
+from .forms import EndEnrolmentForm, EnrolForm, GroupForm, SessionForm, WalkInForm, enrollable, read_attendance
+from .models import Attendance, Enrolment, Group, Session
+
+ROLL_CALL_COLUMNS = 12  # sessions shown in the attendance matrix of the group page
+SEARCH_RESULTS = 10
 
 
-def index(request):
-    return render(request, "collectief/placeholder.html")
+# --- Access --------------------------------------------------------------------------------------
+
+
+def _forbid_municipality(user):
+    """Municipality contacts see aggregate reports only, never a group or a name."""
+    if municipality_of(user) is not None and not is_administrator(user):
+        raise PermissionDenied
+
+
+def get_group_for_user(request, pk, queryset=None):
+    """The group with this pk if the user may see it, else 404 (also for municipality users)."""
+    queryset = Group.objects.all() if queryset is None else queryset
+    return get_object_or_404(
+        queryset.for_user(request.user).select_related("kind", "team", "neighbourhood", "framework"), pk=pk
+    )
+
+
+def get_session_for_user(request, group_pk, pk):
+    """A session of a group the user may see, with its group, in one query; else 404."""
+    return get_object_or_404(
+        Session.objects.select_related("group", "group__team").filter(
+            group__in=Group.objects.for_user(request.user).values("pk")
+        ),
+        pk=pk, group_id=group_pk,
+    )
+
+
+def _parse_date(value):
+    try:
+        return datetime.date.fromisoformat(value or "")
+    except ValueError:
+        return None
+
+
+def _search_text(request) -> str:
+    # PostgreSQL refuses NUL characters in text; a pasted one must not become a 500.
+    return request.GET.get("q", "").replace("\x00", "")[:100]
+
+
+def _date(value) -> str:
+    return formats.date_format(value, "SHORT_DATE_FORMAT") if value else ""
+
+
+# --- Start page ----------------------------------------------------------------------------------
+
+
+def start(request):
+    """The social worker's start page: my groups and the sessions still to be logged."""
+    user = request.user
+    if municipality_of(user) is not None and not is_administrator(user):
+        return redirect("reporting:reports")
+    today = timezone.localdate()
+    mine = Group.facilitators.through.objects.filter(user=user, group=OuterRef("pk"))
+    groups = list(
+        Group.objects.of_user(user).exclude(status=Group.Status.ENDED).with_stats(today)
+        .annotate(is_mine=Exists(mine)).select_related("team", "neighbourhood").order_by("name")
+    )
+    for group in groups:
+        group.due = group.next_due
+        group.overdue = group.due is not None and group.due <= today
+    to_log = sorted((g for g in groups if g.overdue), key=lambda g: (g.due, g.name))
+    return render(request, "groups/start.html", {
+        "today": today,
+        "to_log": to_log,
+        "my_groups": [g for g in groups if g.is_mine],
+        "team_groups": [g for g in groups if not g.is_mine],
+    })
+
+
+# --- Groups --------------------------------------------------------------------------------------
+
+
+def group_list(request):
+    user = request.user
+    _forbid_municipality(user)
+    queryset = (
+        Group.objects.for_user(user).with_stats()
+        .select_related("kind", "team", "neighbourhood").prefetch_related("life_domains").order_by("name", "pk")
+    )
+    filterset = GroupFilter(request.GET or None, queryset=queryset, user=user)
+    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "groups/group_list.html", {
+        "filter": filterset, "page": page, "groups": page.object_list, "query": query.urlencode(),
+    })
+
+
+def group_detail(request, pk):
+    group = get_group_for_user(
+        request, pk, Group.objects.with_stats().prefetch_related("facilitators", "life_domains")
+    )
+    today = timezone.localdate()
+    enrolments = list(group.enrolments.select_related("participant", "end_reason"))
+    active = [e for e in enrolments if e.end_date is None or e.end_date >= today]
+    ended = sorted((e for e in enrolments if e not in active), key=lambda e: e.end_date, reverse=True)
+    sessions = list(group.sessions.order_by("-date", "-start_time")[:ROLL_CALL_COLUMNS])
+    columns = sessions[::-1]  # oldest left, as on a paper attendance list
+    marks = {
+        (s, p): status
+        for s, p, status in Attendance.objects.filter(session__in=[s.pk for s in sessions])
+        .values_list("session_id", "participant_id", "status")
+    }
+    attended = {p for (_s, p) in marks}
+    matrix = []
+    for enrolment in active + [e for e in ended if e.participant_id in attended]:
+        cells = [
+            "cancelled" if s.status == Session.Status.CANCELLED else marks.get((s.pk, enrolment.participant_id), "")
+            for s in columns
+        ]
+        matrix.append((enrolment, cells))
+    totals = [
+        sum(1 for (sid, _p), st in marks.items() if sid == s.pk and st == Attendance.Status.PRESENT)
+        for s in columns
+    ]
+    # A view changes nothing: one INSERT into the audit log is atomic on its own.
+    log_event(request.user, "group.viewed", group, {"members": len(active)})
+    return render(request, "groups/group_detail.html", {
+        "group": group,
+        "active": active,
+        "ended": ended,
+        "sessions": sessions,
+        "columns": list(zip(columns, totals, strict=True)),
+        "matrix": matrix,
+        "today": today,
+        "due": group.next_due,
+    })
+
+
+def group_create(request):
+    _forbid_municipality(request.user)
+    form = GroupForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            group = form.save()
+            log_event(request.user, "group.created", group, {"fields": sorted(form.changed_data)})
+        messages.success(request, _("Group “%(name)s” created.") % {"name": group.name})
+        return redirect("groups:detail", pk=group.pk)
+    return render(request, "groups/group_form.html", {"form": form})
+
+
+def group_edit(request, pk):
+    group = get_group_for_user(request, pk)
+    form = GroupForm(request.POST or None, instance=group, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            form.save()
+            log_event(request.user, "group.updated", group, {"fields": sorted(form.changed_data)})
+        messages.success(request, _("Group “%(name)s” saved.") % {"name": group.name})
+        return redirect("groups:detail", pk=group.pk)
+    return render(request, "groups/group_form.html", {"form": form, "group": group})
+
+
+# --- Enrolments ----------------------------------------------------------------------------------
+
+
+def _search(user, group, q: str):
+    """Residents of the user's teams, not yet in the group, matching every word typed."""
+    words = q.split()[:4]
+    if not words or len(q.strip()) < 2:
+        return []
+    queryset = enrollable(user, group)
+    for word in words:
+        queryset = queryset.filter(
+            Q(first_name__unaccent__icontains=word) | Q(last_name__unaccent__icontains=word)
+            | Q(postcode__icontains=word)
+        )
+    return list(queryset.order_by("first_name", "last_name")[:SEARCH_RESULTS])
+
+
+def _log_search(user, group, results):
+    if results:
+        log_event(
+            user, "participant.viewed", object_type="participants.participant",
+            data={"page": "enrol_search", "group": group.pk, "ids": [p.pk for p in results]},
+        )
+
+
+def enrol(request, pk):
+    """Aanmelden: search a resident and enrol them with one click."""
+    group = get_group_for_user(request, pk)
+    form = EnrolForm(request.POST or None, user=request.user, group=group)
+    if request.method == "POST":
+        if form.is_valid():
+            participant = form.cleaned_data["participant"]
+            try:
+                with transaction.atomic():
+                    enrolment = Enrolment.objects.create(
+                        group=group, participant=participant, role=form.cleaned_data["role"],
+                        referral_source=form.cleaned_data["referral_source"],
+                        start_date=form.cleaned_data["start_date"],
+                    )
+                    log_event(request.user, "enrolment.created", enrolment,
+                              {"fields": ["participant", "role", "referral_source", "start_date"]})
+            except IntegrityError:
+                # A double click: the first one enrolled the resident already.
+                messages.info(request, _("%(name)s is already enrolled.") % {"name": participant.full_name})
+            else:
+                messages.success(request, _("%(name)s is enrolled in %(group)s.")
+                                 % {"name": participant.full_name, "group": group.name})
+            return redirect("groups:enrol", pk=group.pk)
+        messages.error(request, _("The resident could not be enrolled; see the message below."))
+    q = _search_text(request)
+    results = _search(request.user, group, q)
+    members = list(group.enrolments.active().select_related("participant"))
+    with transaction.atomic():
+        _log_search(request.user, group, results)
+        log_event(request.user, "group.viewed", group, {"page": "enrol"})
+    return render(request, "groups/enrol.html", {
+        "group": group, "form": form, "q": q, "results": results, "members": members,
+    })
+
+
+def participant_search(request, pk):
+    """htmx endpoint: the result list of the enrol page."""
+    group = get_group_for_user(request, pk)
+    q = _search_text(request)
+    results = _search(request.user, group, q)
+    _log_search(request.user, group, results)
+    return render(request, "groups/_participant_results.html", {"group": group, "q": q, "results": results})
+
+
+def enrolment_end(request, pk, enrolment_pk):
+    """Uitstroom: end an enrolment with a date and a reason."""
+    group = get_group_for_user(request, pk)
+    enrolment = get_object_or_404(group.enrolments.select_related("participant"), pk=enrolment_pk)
+    if enrolment.end_date is not None:
+        messages.info(request, _("This enrolment has already ended."))
+        return redirect("groups:detail", pk=group.pk)
+    form = EndEnrolmentForm(request.POST or None, instance=enrolment)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            form.save()
+            log_event(request.user, "enrolment.updated", enrolment, {"fields": ["end_date", "end_reason"]})
+        messages.success(request, _("The enrolment of %(name)s has ended.") % {"name": enrolment.participant.full_name})
+        return redirect("groups:detail", pk=group.pk)
+    return render(request, "groups/enrolment_end.html", {"group": group, "enrolment": enrolment, "form": form})
+
+
+# --- Sessions: the roll call ---------------------------------------------------------------------
+
+
+def _roll_call(group, session, day):
+    """Who is on the roll call for ``day``, with their role and saved status, in one query.
+
+    Members enrolled on that day, plus anyone already recorded for this session (so that editing
+    an old session never drops a row of someone who has since left).
+    """
+    enrolled = Enrolment.objects.filter(group=group, participant=OuterRef("pk"), start_date__lte=day).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=day)
+    )
+    queryset = Participant.objects.annotate(role=Subquery(enrolled.values("role")[:1]))
+    if session.pk:
+        recorded = Attendance.objects.filter(session=session, participant=OuterRef("pk")).values("status")[:1]
+        queryset = queryset.annotate(recorded=Subquery(recorded)).filter(
+            Q(Exists(enrolled)) | Q(recorded__isnull=False)
+        )
+    else:
+        queryset = queryset.filter(Exists(enrolled))
+    return list(queryset.order_by("first_name", "last_name", "pk"))
+
+
+def session_create(request, pk):
+    """Nieuwe bijeenkomst: pre-filled with today (or ?date=) and the group's usual time."""
+    group = get_group_for_user(request, pk)
+    day = _parse_date(request.GET.get("date")) or timezone.localdate()
+    session = Session(
+        group=group, date=day, start_time=group.usual_time, duration_minutes=group.usual_duration_minutes,
+        created_by=request.user,
+    )
+    return _session_form(request, group, session)
+
+
+def session_edit(request, pk, session_pk):
+    session = get_session_for_user(request, pk, session_pk)
+    return _session_form(request, session.group, session)
+
+
+def _session_form(request, group, session):
+    user, is_new = request.user, session.pk is None
+    post = request.POST if request.method == "POST" else None
+    original_slot = (session.date, session.start_time)
+    form = SessionForm(post, instance=session, group=group)
+    wants_walkin = post is not None and WalkInForm.filled_in(post)
+    walkin = WalkInForm(post, prefix="walkin", user=user, group=group) if wants_walkin else None
+    valid = form.is_valid() if post is not None else False
+    day = (form.cleaned_data.get("date") if valid else None) or original_slot[0] or timezone.localdate()
+    rows = _roll_call(group, session, day)
+    matches, errors, walkin_invalid = [], [], False
+    if post is not None:
+        statuses, errors = read_attendance(post, rows)
+        cancelled = valid and form.cleaned_data["status"] == Session.Status.CANCELLED
+        chosen = None
+        if wants_walkin and cancelled:
+            errors.append(_("A cancelled session has no walk-ins: empty the new participant or choose held."))
+        elif wants_walkin:
+            walkin_invalid = not walkin.is_valid()
+            valid = valid and not walkin_invalid
+            choice = post.get("walkin-match", "")
+            if valid and not errors and choice != "new":
+                scoped = Participant.objects.for_user(user)
+                if choice:
+                    chosen = scoped.filter(pk=int(choice)).first() if choice.isdigit() else None
+                    if chosen is None:
+                        errors.append(_("Choose the resident again: the one chosen cannot be found."))
+                else:
+                    data = walkin.cleaned_data
+                    matches = list(scoped.likely_duplicates(
+                        data["first_name"], data["last_name"], data["birth_date"], data["postcode"]
+                    )[:5])
+        if valid and not errors and not matches:
+            try:
+                session = _save_session(
+                    request, group, form, statuses, walkin if wants_walkin else None, chosen, is_new, cancelled
+                )
+            except IntegrityError:
+                if is_new:
+                    # A double submit or a second tab: the slot is taken; show what is saved.
+                    existing = Session.objects.filter(
+                        group=group, date=form.cleaned_data["date"], start_time=form.cleaned_data["start_time"]
+                    ).first()
+                    if existing is not None:
+                        messages.warning(request, _(
+                            "This session (%(date)s %(time)s) was already logged. Below is what is saved; "
+                            "change it here if needed."
+                        ) % {"date": _date(existing.date), "time": existing.start_time.strftime("%H:%M")})
+                        return redirect("groups:session_edit", pk=group.pk, session_pk=existing.pk)
+                errors.append(_("There is already a session of this group on that date and time."))
+                valid = False
+            else:
+                counts = {s: list(statuses.values()).count(s) for s in Attendance.Status.values}
+                if session.status == Session.Status.CANCELLED:
+                    text = _("Session of %(date)s saved as cancelled.") % {"date": _date(session.date)}
+                else:
+                    text = _("Session of %(date)s saved: %(present)s present, %(absent)s absent, "
+                             "%(excused)s excused.") % {"date": _date(session.date), **counts}
+                messages.success(request, text)
+                return redirect("groups:detail", pk=group.pk)
+        current = statuses
+    else:
+        current = {row.pk: getattr(row, "recorded", None) or Attendance.Status.PRESENT for row in rows}
+        if is_new:
+            log_event(user, "group.viewed", group, {"page": "session_form"})
+        else:
+            log_event(user, "session.viewed", session, {"page": "session_form"})
+    for row in rows:
+        row.current = current.get(row.pk, Attendance.Status.PRESENT)
+    if walkin is None:
+        walkin = WalkInForm(prefix="walkin", user=user, group=group)
+    return render(request, "groups/session_form.html", {
+        "group": group,
+        "session": session if not is_new else None,
+        "form": form,
+        "walkin": walkin,
+        "walkin_open": walkin_invalid or bool(matches),
+        "rows": rows,
+        "errors": errors,
+        "matches": matches,
+        "attendance_choices": Attendance.Status.choices,
+        "present_count": sum(1 for row in rows if row.current == Attendance.Status.PRESENT),
+    })
+
+
+def _save_session(request, group, form, statuses, walkin, chosen, is_new, cancelled):
+    """Save session, walk-in and attendance in one transaction; raises IntegrityError on a taken slot."""
+    user = request.user
+    with transaction.atomic():
+        session = form.save(commit=False)
+        session.group = group
+        if is_new:
+            session.created_by = user
+            session.save()
+        else:
+            session.save(update_fields=[*form.Meta.fields, "updated_at"])
+        if walkin is not None:
+            participant = chosen
+            if participant is None:
+                participant = walkin.save(commit=False)
+                participant.created_by = user
+                participant.save()
+                log_event(user, "participant.created", participant,
+                          {"fields": list(WalkInForm.WALK_IN_FIELDS), "via": "walk_in"})
+            if participant.pk not in statuses and not Enrolment.objects.filter(
+                group=group, participant=participant, end_date__isnull=True
+            ).exists():
+                enrolment = Enrolment.objects.create(
+                    group=group, participant=participant, start_date=session.date,
+                    referral_source=Enrolment.ReferralSource.SELF,
+                )
+                log_event(user, "enrolment.created", enrolment,
+                          {"fields": ["participant", "start_date", "referral_source"], "via": "walk_in"})
+            statuses[participant.pk] = Attendance.Status.PRESENT
+        if cancelled:
+            # A cancelled session stores no attendance (and no walk-ins).
+            statuses.clear()
+        session.mark_attendance(statuses, new_session=is_new)
+        counts = {s: list(statuses.values()).count(s) for s in Attendance.Status.values}
+        log_event(user, "session.created" if is_new else "session.updated", session,
+                  {"fields": sorted(form.changed_data), "attendance": counts})
+    return session
+
+
+@require_POST
+def session_delete(request, pk, session_pk):
+    """Remove a session logged by mistake (with its attendance)."""
+    session = get_session_for_user(request, pk, session_pk)
+    with transaction.atomic():
+        log_event(request.user, "session.deleted", session, {"date": session.date.isoformat()})
+        session.delete()
+    messages.success(request, _("The session of %(date)s was removed.") % {"date": _date(session.date)})
+    return redirect("groups:detail", pk=pk)

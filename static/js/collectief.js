@@ -1,1 +1,54 @@
 // Small progressive enhancements; every page works without JavaScript.
+(function () {
+  "use strict";
+
+  // Roll call: keep the "n of m present" line up to date and dim the list for a cancelled session.
+  function updateRollCall(form) {
+    var counter = form.querySelector("#roll-call-count");
+    if (counter) {
+      var present = form.querySelectorAll('.roll-call input[value="present"]:checked').length;
+      // The server renders e.g. "12 van 12 aanwezig": the first number is the present count.
+      counter.dataset.template = counter.dataset.template || counter.textContent;
+      counter.textContent = counter.dataset.template.replace(/\d+/, String(present));
+    }
+    var cancelled = form.querySelector('input[name="status"][value="cancelled"]:checked');
+    form.classList.toggle("is-cancelled", Boolean(cancelled));
+  }
+
+  function initSessionForm(form) {
+    updateRollCall(form);
+    form.addEventListener("change", function () { updateRollCall(form); });
+    // A double tap on save sends one request; the server refuses a second session anyway.
+    form.addEventListener("submit", function () {
+      var button = form.querySelector("#save-session");
+      if (button) {
+        window.setTimeout(function () { button.disabled = true; }, 0);
+      }
+    });
+    // Coming back with the browser's back button must not leave the button disabled.
+    window.addEventListener("pageshow", function () {
+      var button = form.querySelector("#save-session");
+      if (button) {
+        button.disabled = false;
+      }
+    });
+  }
+
+  function initConfirm(root) {
+    root.querySelectorAll("form[data-confirm]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (!window.confirm(form.dataset.confirm)) {
+          event.preventDefault();
+        }
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = document.getElementById("session-form");
+    if (form) {
+      initSessionForm(form);
+    }
+    initConfirm(document);
+  });
+})();
