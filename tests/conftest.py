@@ -23,6 +23,25 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PASSWORD = "geheim-wachtwoord"
 
+TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server", "celery_worker_process"}
+
+
+@pytest.fixture(autouse=True)
+def _restore_code_lists_after_flush(request, django_db_blocker):
+    """Re-seed the code lists after a transactional test.
+
+    Such tests (live server, real Celery worker) end with a flush of every table, which also
+    removes the rows the data migration seeded; the tests after them need those codes.
+    """
+    yield
+    if TRANSACTIONAL_FIXTURES & set(request.fixturenames):
+        import importlib
+
+        from django.apps import apps
+
+        with django_db_blocker.unblock():
+            importlib.import_module("collectief.migrations.0002_seed_code_lists").seed(apps, None)
+
 
 @pytest.fixture
 def municipality(db):
