@@ -1,11 +1,60 @@
 """Quarterly reports for the municipality: frozen, aggregated figures and their PDF."""
 
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from collectief.models import Municipality
+from collectief.models import Membership, Municipality, is_administrator, municipality_of
+
+from .periods import Period, quarter
+
+
+def managed_municipalities(user):
+    """Municipalities whose dashboard and reports the user manages.
+
+    Administrators: all. Coordinators: the municipality of every team they coordinate.
+    Everyone else (social workers, municipality users): none.
+    """
+    if not user.is_authenticated:
+        return Municipality.objects.none()
+    if is_administrator(user):
+        return Municipality.objects.all()
+    return Municipality.objects.filter(
+        teams__memberships__user=user, teams__memberships__role=Membership.Role.COORDINATOR
+    ).distinct()
+
+
+def can_manage_reports(user) -> bool:
+    """Coordinators and administrators see dashboards and manage quarterly reports."""
+    return managed_municipalities(user).exists()
+
+
+class QuarterlyReportQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Reports the user may see: all of the managed municipalities, plus (for a
+        municipality user) the *approved* reports of their own municipality. Nothing else."""
+        if not user.is_authenticated:
+            return self.none()
+        if is_administrator(user):
+            return self
+        visible = Q(municipality__in=managed_municipalities(user))
+        own = municipality_of(user)
+        if own is not None:
+            visible |= Q(municipality=own, status=QuarterlyReport.Status.APPROVED)
+        return self.filter(visible)
+
+    def managed_by(self, user):
+        """Reports the user may generate, annotate and approve."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(municipality__in=managed_municipalities(user))
+
+    def approved(self):
+        return self.filter(status=QuarterlyReport.Status.APPROVED)
 
 
 class QuarterlyReport(models.Model):
@@ -19,6 +68,8 @@ class QuarterlyReport(models.Model):
         DONE = "done", _("Ready")
         FAILED = "failed", _("Failed")
 
+    NOTE_MAX_LENGTH = 5000
+
     municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="quarterly_reports")
     year = models.PositiveSmallIntegerField(_("year"))
     quarter = models.PositiveSmallIntegerField(_("quarter"), choices=[(q, f"Q{q}") for q in range(1, 5)])
@@ -27,11 +78,19 @@ class QuarterlyReport(models.Model):
     render_status = models.CharField(
         _("generation"), max_length=10, choices=RenderStatus.choices, default=RenderStatus.QUEUED
     )
-    note = models.TextField(_("explanation (toelichting)"), blank=True, max_length=5000)
+    note = models.TextField(_("explanation (toelichting)"), blank=True, max_length=NOTE_MAX_LENGTH)
+    # The figures exactly as they leave the organisation: small-number protected (see
+    # docs/reporting.md). The coordinator's real numbers live on the dashboard, never here.
     figures = models.JSONField(_("figures"), default=dict, blank=True)
+    # SHA-256 of the canonical JSON of ``figures``: printed in the PDF footer, because the
+    # checksum of the PDF file itself cannot be printed inside that same file.
+    figures_sha256 = models.CharField(_("SHA-256 of the figures"), max_length=64, blank=True)
     pdf = models.FileField(_("PDF"), upload_to="reports/%Y/", blank=True)
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     error = models.TextField(blank=True)
+    # How often a worker actually rendered this report: proves that racing workers render once.
+    render_count = models.PositiveIntegerField(_("times generated"), default=0)
+    render_started_at = models.DateTimeField(_("generation started at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     generated_at = models.DateTimeField(_("generated at"), null=True, blank=True)
     generated_by = models.ForeignKey(
@@ -42,6 +101,8 @@ class QuarterlyReport(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
+    objects = QuarterlyReportQuerySet.as_manager()
+
     class Meta:
         ordering = ["municipality__name", "-year", "-quarter", "-version"]
         verbose_name = _("quarterly report")
@@ -50,15 +111,61 @@ class QuarterlyReport(models.Model):
             models.UniqueConstraint(
                 fields=["municipality", "year", "quarter", "version"], name="unique_report_version"
             ),
+            # At most one draft per municipality and quarter: generating again reuses it, and
+            # two racing requests (or beat plus a coordinator) cannot create two drafts.
+            models.UniqueConstraint(
+                fields=["municipality", "year", "quarter"],
+                condition=Q(status="draft"),
+                name="one_draft_per_quarter",
+            ),
+            models.CheckConstraint(condition=Q(quarter__gte=1, quarter__lte=4), name="report_quarter_1_to_4"),
         ]
 
     def __str__(self):
         return f"{self.municipality} {self.year}Q{self.quarter} v{self.version}"
 
     def save(self, *args, **kwargs):
-        # An approved report is frozen: the stored row may not change any more.
+        # An approved report is frozen: the stored row may not change any more. (A database
+        # trigger, see migration 0002, refuses it as well, also for queryset updates.)
         if self.pk is not None:
             stored = type(self).objects.filter(pk=self.pk).values_list("status", flat=True).first()
             if stored == self.Status.APPROVED:
                 raise ValidationError(_("An approved report cannot be changed; make a new version instead."))
         super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.status == self.Status.APPROVED:
+            raise ValidationError(_("An approved report cannot be deleted."))
+        return super().delete(*args, **kwargs)
+
+    @property
+    def period(self) -> Period:
+        return quarter(self.year, self.quarter)
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}Q{self.quarter}"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+    @property
+    def is_rendering(self) -> bool:
+        return self.render_status in (self.RenderStatus.QUEUED, self.RenderStatus.RUNNING)
+
+    @property
+    def has_pdf(self) -> bool:
+        return self.render_status == self.RenderStatus.DONE and bool(self.pdf)
+
+    def download_name(self, extension: str) -> str:
+        slug = "".join(c if c.isalnum() else "-" for c in self.municipality.name.lower()).strip("-")
+        return f"kwartaalrapportage-{slug}-{self.year}Q{self.quarter}-v{self.version}.{extension}"
+
+    def is_stuck(self, now: datetime.datetime, after: datetime.timedelta = datetime.timedelta(minutes=10)):
+        """A render that has been 'running' far longer than the task's time limit: its worker died."""
+        return (
+            self.render_status == self.RenderStatus.RUNNING
+            and self.render_started_at is not None
+            and now - self.render_started_at > after
+        )

@@ -1,5 +1,258 @@
-from django.shortcuts import render
+"""Dashboard and quarterly-report pages.
+
+Access (see docs/reporting.md):
+- coordinators: dashboard and reports of the municipalities of the teams they coordinate;
+  administrators: all municipalities;
+- municipality users: only the approved reports of their own municipality (list, PDF, CSV);
+- anyone else (social workers): 403 on the pages; a report they may not see is a 404.
+"""
+
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from collectief.models import log_event, municipality_of
+
+from . import charts, presentation, quality, services
+from .csv_export import render_csv
+from .forms import ApproveForm, DashboardForm, GenerateForm, NoteForm
+from .kpi import compute_kpis, trend
+from .models import QuarterlyReport, can_manage_reports, managed_municipalities
+from .periods import Period, last_quarters, months, same_period_last_year
+
+REPORTS_PER_PAGE = 40
 
 
-def index(request):
-    return render(request, "collectief/placeholder.html")
+def _require_manager(user):
+    if not can_manage_reports(user):
+        raise PermissionDenied
+
+
+def get_report_for_user(request, pk, *, manage: bool = False) -> QuarterlyReport:
+    """The report if the user may see it (or, with ``manage``, change it); 404 otherwise."""
+    reports = QuarterlyReport.objects.select_related("municipality")
+    reports = reports.managed_by(request.user) if manage else reports.for_user(request.user)
+    return get_object_or_404(reports, pk=pk)
+
+
+# --- Dashboard -----------------------------------------------------------------------------------
+
+
+def _twelve_months_to(end: datetime.date) -> Period:
+    first = datetime.date(end.year - 1 + (end.month == 12), end.month % 12 + 1, 1)
+    return Period(first, end, f"{first.isoformat()}:{end.isoformat()}")
+
+
+@require_GET
+def dashboard(request):
+    """The coordinator's dashboard: real (unsuppressed) numbers of one municipality and period."""
+    _require_manager(request.user)
+    municipalities = managed_municipalities(request.user).order_by("name")
+    today = timezone.localdate()
+    bound = any(key in request.GET for key in ("municipality", "period", "start", "end"))
+    form = DashboardForm(request.GET if bound else {}, municipalities=municipalities, today=today)
+    if not form.is_valid():
+        return render(request, "reporting/dashboard.html", {"form": form}, status=400)
+    municipality = form.cleaned_data["municipality"]
+    period = form.cleaned_data["resolved_period"]
+    if municipality is None:
+        raise PermissionDenied
+
+    previous = same_period_last_year(period)
+    kpis = compute_kpis(municipality, period)
+    kpis_last_year = compute_kpis(municipality, previous)
+    # One trend call (two queries) for both charts: the 12 months lie within the 8 quarters' range.
+    month_periods = months(_twelve_months_to(period.end))
+    rows = trend(municipality, month_periods + last_quarters(period.end, 8))
+    month_rows, quarter_rows = rows[: len(month_periods)], rows[len(month_periods):]
+    labels = presentation.code_labels()
+    context = {
+        "form": form,
+        "municipality": municipality,
+        "period": period,
+        "previous": previous,
+        "kpis": kpis,
+        "last_year": kpis_last_year,
+        "labels": labels,
+        "month_chart": charts.trend_chart(
+            [(presentation.short_month(r["label"]), r["residents_collective"]) for r in month_rows],
+            title=_("Residents supported collectively per month, last 12 months"), kind="line",
+        ),
+        "quarter_chart": presentation.quarter_trend_chart(quarter_rows),
+        "sessions_chart": charts.trend_chart(
+            [(presentation.short_month(r["label"]), r["sessions_held"]) for r in month_rows],
+            title=_("Sessions held per month, last 12 months"), kind="column",
+        ),
+        "charts": presentation.breakdown_charts(kpis, labels),
+        "progress_bar": charts.progress_bar(
+            kpis["target"]["residents_collective_ytd"], kpis["target"]["target"],
+            title=_("Year-to-date progress against the yearly target"),
+        ),
+        "group_rows": presentation.group_rows(kpis, labels),
+        "quality": quality.data_quality(municipality, period),
+    }
+    return render(request, "reporting/dashboard.html", context)
+
+
+# --- Reports -------------------------------------------------------------------------------------
+
+
+def _reports_page(request, generate_form=None, status=200):
+    user = request.user
+    manager = can_manage_reports(user)
+    if not manager and municipality_of(user) is None:
+        raise PermissionDenied
+    reports = QuarterlyReport.objects.for_user(user).select_related("municipality")
+    if not manager:
+        reports = reports.approved()
+    page = Paginator(reports.order_by("municipality__name", "-year", "-quarter", "-version"),
+                     REPORTS_PER_PAGE).get_page(request.GET.get("page"))
+    if manager and generate_form is None:
+        generate_form = GenerateForm(
+            municipalities=managed_municipalities(user).order_by("name"), today=timezone.localdate()
+        )
+    return render(
+        request,
+        "reporting/reports.html",
+        {"page": page, "manager": manager, "generate_form": generate_form},
+        status=status,
+    )
+
+
+@require_GET
+def reports(request):
+    """Coordinators: all reports of their municipalities; municipality users: approved ones only."""
+    return _reports_page(request)
+
+
+@require_POST
+def generate(request):
+    """Generate (or refresh) a quarter's report; a new version when the quarter has an approved one."""
+    _require_manager(request.user)
+    form = GenerateForm(
+        request.POST, municipalities=managed_municipalities(request.user).order_by("name"),
+        today=timezone.localdate(),
+    )
+    if not form.is_valid():
+        return _reports_page(request, generate_form=form, status=400)
+    year, q = form.cleaned_data["quarter"]
+    report = services.generate_report(form.cleaned_data["municipality"], year, q, request.user)
+    report.refresh_from_db(fields=["render_status"])
+    if report.is_rendering:
+        messages.info(request, _("The report is being generated. This page updates itself when it is ready."))
+    return redirect("reporting:report", pk=report.pk)
+
+
+def _detail(request, report, *, note_form=None, approve_form=None, status=200):
+    manager = QuarterlyReport.objects.managed_by(request.user).filter(pk=report.pk).exists()
+    context = {"report": report, "manager": manager}
+    if manager:
+        context["note_form"] = note_form or NoteForm(initial={"note": report.note})
+        context["approve_form"] = approve_form or ApproveForm(initial={"sha256": report.sha256})
+        context["versions"] = (
+            QuarterlyReport.objects.filter(municipality=report.municipality, year=report.year, quarter=report.quarter)
+            .exclude(pk=report.pk)
+            .order_by("-version")
+        )
+        context["stuck"] = report.is_stuck(timezone.now(), services.STUCK_AFTER)
+        figures = report.figures or {}
+        if figures:
+            labels = figures.get("labels", {})
+            kpis = figures.get("kpis", {})
+            context["out"] = {
+                "kpis": kpis,
+                "domain_rows": presentation.domain_rows(kpis, labels),
+                "neighbourhood_rows": presentation.neighbourhood_rows(kpis),
+                "group_rows": presentation.group_rows(kpis, labels),
+            }
+    return render(request, "reporting/report_detail.html", context, status=status)
+
+
+@require_GET
+def report_detail(request, pk):
+    report = get_report_for_user(request, pk)
+    return _detail(request, report)
+
+
+@require_GET
+def report_status(request, pk):
+    """The small status fragment that htmx polls every second while the report is generated."""
+    report = get_report_for_user(request, pk, manage=True)
+    response = render(request, "reporting/_status.html", {"report": report, "manager": True})
+    if request.GET.get("poll") and not report.is_rendering:
+        # Rendering finished: reload the page so the note and approval forms match the new PDF.
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@require_POST
+def report_note(request, pk):
+    report = get_report_for_user(request, pk, manage=True)
+    form = NoteForm(request.POST)
+    if report.is_approved:
+        messages.error(request, _("This report has been approved and cannot be changed any more. "
+                                  "Generate a new version instead."))
+        return _detail(request, report, note_form=form, status=400)
+    if not form.is_valid():
+        return _detail(request, report, note_form=form, status=400)
+    try:
+        services.save_note(report, request.user, form.cleaned_data["note"])
+    except services.ReportError as exc:
+        messages.error(request, str(exc))
+        report.refresh_from_db()
+        return _detail(request, report, note_form=form, status=400)
+    messages.success(request, _("The explanation has been saved; the PDF is being generated again."))
+    return redirect("reporting:report", pk=report.pk)
+
+
+@require_POST
+def report_approve(request, pk):
+    report = get_report_for_user(request, pk, manage=True)
+    form = ApproveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["sha256"][0])
+        return _detail(request, report, status=400)
+    try:
+        services.approve_report(report, request.user, form.cleaned_data["sha256"])
+    except services.ReportError as exc:
+        messages.error(request, str(exc))
+        report.refresh_from_db()
+        return _detail(request, report, status=400)
+    messages.success(request, _("The report has been approved. The municipality can download it now."))
+    return redirect("reporting:report", pk=report.pk)
+
+
+@require_GET
+def report_pdf(request, pk):
+    report = get_report_for_user(request, pk)
+    if not report.has_pdf:
+        raise Http404(_("This report has no PDF yet."))
+    try:
+        handle = report.pdf.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("This report has no PDF yet.")) from None
+    with transaction.atomic():
+        log_event(request.user, "report.exported", report, {"format": "pdf", "sha256": report.sha256})
+    return FileResponse(handle, as_attachment=True, filename=report.download_name("pdf"),
+                        content_type="application/pdf")
+
+
+@require_GET
+def report_csv(request, pk):
+    report = get_report_for_user(request, pk)
+    if not report.has_pdf or not report.figures:
+        raise Http404(_("This report has no figures yet."))
+    content = render_csv(report)
+    with transaction.atomic():
+        log_event(request.user, "report.exported", report, {"format": "csv"})
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{report.download_name("csv")}"'
+    return response

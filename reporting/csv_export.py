@@ -1,0 +1,103 @@
+"""The CSV twin of the PDF: the same frozen, small-number protected figures, one row per figure.
+
+Format: UTF-8 with a byte-order mark and ``;`` as separator, so Excel with Dutch regional
+settings opens it correctly by double-clicking; columns ``onderdeel;code;omschrijving;waarde``.
+"""
+
+import csv
+import io
+import math
+
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
+
+from . import presentation
+
+SUMMARY_LABELS = {
+    "residents_collective": N_("Residents supported collectively"),
+    "residents_individual": N_("Residents supported individually"),
+    "residents_both": N_("Both collectively and individually"),
+    "residents_collective_only": N_("of whom only collectively"),
+    "residents_individual_only": N_("of whom only individually"),
+    "residents_total": N_("Residents supported in total"),
+    "groups_active": N_("Active groups (group-based support)"),
+    "sessions_held": N_("Sessions held"),
+    "attendance_rate": N_("Attendance rate"),
+    "walk_ins": N_("Walk-ins (not registered, not counted as residents)"),
+    "new_groups": N_("New groups"),
+    "groups_handed_over": N_("Groups handed over to residents"),
+}
+
+
+def _value(value, rate: bool = False) -> str:
+    if value is None:
+        return ""
+    if rate and isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{math.floor(value * 100 + 0.5):d}%"
+    return str(value)
+
+
+def report_rows(report) -> list[list[str]]:
+    figures = report.figures
+    kpis = figures.get("kpis", {})
+    labels = figures.get("labels", {})
+    last_year = figures.get("last_year", {})
+    rows = [
+        ["report", "municipality", _("Municipality"), figures.get("municipality", report.municipality.name)],
+        ["report", "quarter", _("Quarter"), figures.get("period", {}).get("label", report.label)],
+        ["report", "period_start", _("From"), figures.get("period", {}).get("start", "")],
+        ["report", "period_end", _("Up to and including"), figures.get("period", {}).get("end", "")],
+        ["report", "version", _("Version"), str(report.version)],
+        ["report", "status", _("Status"), report.get_status_display()],
+        [
+            "report", "generated_at", _("Generated at"),
+            timezone.localtime(report.generated_at).isoformat(timespec="minutes") if report.generated_at else "",
+        ],
+        ["report", "figures_sha256", _("Checksum of the figures (SHA-256)"), report.figures_sha256],
+        ["report", "threshold", _("Small-number threshold"), str(figures.get("threshold", ""))],
+    ]
+    for key, label in SUMMARY_LABELS.items():
+        rows.append(["summary", key, _(label), _value(kpis.get(key), rate=key == "attendance_rate")])
+    target = kpis.get("target") or {}
+    rows += [
+        ["target", "year", _("Yearly target"), _value(target.get("year"))],
+        ["target", "target", _("Target"), _value(target.get("target"))],
+        ["target", "residents_collective_ytd", _("Residents supported collectively this year"),
+         _value(target.get("residents_collective_ytd"))],
+        ["target", "progress", _("Progress"), _value(target.get("progress"), rate=True)],
+    ]
+    previous = last_year.get("kpis", {})
+    for key, label in SUMMARY_LABELS.items():
+        if key in previous:
+            rows.append([
+                f"last_year {last_year.get('label', '')}".strip(), key, _(label),
+                _value(previous.get(key), rate=key == "attendance_rate"),
+            ])
+    domain_names = labels.get("life_domains", {})
+    for code, value in kpis.get("by_life_domain", {}).items():
+        rows.append(["life_domain", code, domain_names.get(code, code), _value(value)])
+    for name, value in presentation.neighbourhood_rows({"by_neighbourhood": kpis.get("by_neighbourhood", {})}):
+        rows.append(["neighbourhood", "", name, _value(value)])
+    kind_names = labels.get("kinds", {})
+    for code, value in kpis.get("groups_active_by_kind", {}).items():
+        rows.append(["groups_by_kind", code, kind_names.get(code, code), _value(value)])
+    for row in kpis.get("participants_per_group", []):
+        name = row.get("group", "")
+        rows.append(["group", "participants", name, _value(row.get("participants"))])
+        rows.append(["group", "sessions_held", name, _value(row.get("sessions_held"))])
+        rows.append(["group", "attendance_rate", name, _value(row.get("attendance_rate"), rate=True)])
+    for row in figures.get("trend", []):
+        rows.append(["trend", "residents_collective", row.get("label", ""), _value(row.get("residents_collective"))])
+        rows.append(["trend", "sessions_held", row.get("label", ""), _value(row.get("sessions_held"))])
+    return rows
+
+
+def render_csv(report) -> bytes:
+    """The report's figures as CSV bytes (UTF-8 with BOM, ``;``-separated), in Dutch."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    with translation.override("nl"):
+        writer.writerow([_("section"), _("code"), _("description"), _("value")])
+        writer.writerows(report_rows(report))
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

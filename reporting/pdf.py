@@ -1,0 +1,80 @@
+"""The quarterly PDF: an HTML template plus CSS rendered by WeasyPrint, in Dutch, from disk only.
+
+Static files are read from disk (``file://``) and every other protocol is refused, so a worker
+never makes an HTTP request while rendering. The charts are the same SVG functions the
+dashboard uses, drawn from the report's frozen, small-number protected figures.
+"""
+
+import datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from . import presentation
+
+CSS_PATH = "reporting/report.css"
+# The municipality receives Dutch: the PDF is rendered in Dutch whatever the requester's language.
+PDF_LANGUAGE = "nl"
+
+
+def _static_file(path: str) -> Path:
+    found = finders.find(path)
+    if not found:
+        raise FileNotFoundError(f"Static file {path!r} not found")
+    return Path(found)
+
+
+def pdf_context(report) -> dict:
+    figures = report.figures
+    kpis = figures.get("kpis", {})
+    labels = figures.get("labels", {})
+    period = figures.get("period", {})
+    trend_rows = figures.get("trend", [])
+    start = datetime.date.fromisoformat(period["start"]) if period.get("start") else report.period.start
+    end = datetime.date.fromisoformat(period["end"]) if period.get("end") else report.period.end
+    generated = timezone.localtime(report.generated_at) if report.generated_at else None
+    return {
+        "report": report,
+        "figures": figures,
+        "kpis": kpis,
+        "last_year": figures.get("last_year", {}).get("kpis", {}),
+        "last_year_label": figures.get("last_year", {}).get("label", ""),
+        "organisation": figures.get("organisation") or settings.ORGANISATION_NAME,
+        "municipality": figures.get("municipality") or report.municipality.name,
+        "period_start": start,
+        "period_end": end,
+        "generated_at": generated,
+        "threshold": figures.get("threshold", settings.SMALL_NUMBER_THRESHOLD),
+        "domain_rows": presentation.domain_rows(kpis, labels),
+        "neighbourhood_rows": presentation.neighbourhood_rows(kpis),
+        "kind_rows": presentation.kind_rows(kpis, labels),
+        "group_rows": presentation.group_rows(kpis, labels),
+        "trend_rows": trend_rows,
+        "trend_chart": presentation.quarter_trend_chart(trend_rows),
+        "sessions_chart": presentation.quarter_trend_chart(
+            trend_rows, key="sessions_held", title=_("Sessions held, last 8 quarters")
+        ),
+        "charts": presentation.breakdown_charts(kpis, labels),
+    }
+
+
+def render_html(report) -> str:
+    with translation.override(PDF_LANGUAGE):
+        return render_to_string("reporting/pdf/report.html", pdf_context(report))
+
+
+def render_pdf(report) -> bytes:
+    """Render the report's PDF (A4) from its figures and note; returns the bytes."""
+    from weasyprint import CSS, HTML
+    from weasyprint.urls import URLFetcher
+
+    html = render_html(report)
+    css = _static_file(CSS_PATH)
+    # Local files and data: URLs only: no HTTP inside a worker.
+    fetcher = URLFetcher(allowed_protocols={"file", "data"})
+    document = HTML(string=html, base_url=str(css.parent) + "/", url_fetcher=fetcher)
+    return document.write_pdf(stylesheets=[CSS(filename=str(css), url_fetcher=fetcher)])

@@ -1,0 +1,58 @@
+"""Data-quality checks for the coordinator's dashboard (internal only, never in a report).
+
+These are not KPIs: they point at registration gaps that make the KPIs too low (a group that
+should have met but has no sessions logged; a held session where nobody's attendance was
+saved). Each check is two queries, whatever the size of the data.
+"""
+
+from django.db.models import Exists, OuterRef, Q
+
+from groups.models import Attendance, Group, Session
+
+LIMIT = 25
+
+
+def groups_without_sessions(municipality, period):
+    """Running groups with a schedule (a usual weekday) but no held session in the period."""
+    held = Session.objects.filter(
+        group=OuterRef("pk"), status=Session.Status.HELD, date__gte=period.start, date__lte=period.end
+    )
+    return (
+        Group.objects.filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=period.start),
+            team__municipality=municipality,
+            status=Group.Status.RUNNING,
+            usual_weekday__isnull=False,
+            start_date__lte=period.end,
+        )
+        .filter(~Exists(held))
+        .select_related("team", "kind")
+        .order_by("name", "pk")
+    )
+
+
+def sessions_without_attendance(municipality, period):
+    """Held sessions in the period without a single attendance row."""
+    return (
+        Session.objects.filter(
+            group__team__municipality=municipality,
+            status=Session.Status.HELD,
+            date__gte=period.start,
+            date__lte=period.end,
+        )
+        .filter(~Exists(Attendance.objects.filter(session=OuterRef("pk"))))
+        .select_related("group", "group__team")
+        .order_by("-date", "group__name")
+    )
+
+
+def data_quality(municipality, period) -> dict:
+    groups = groups_without_sessions(municipality, period)
+    sessions = sessions_without_attendance(municipality, period)
+    return {
+        "groups_without_sessions": list(groups[:LIMIT]),
+        "groups_without_sessions_count": groups.count(),
+        "sessions_without_attendance": list(sessions[:LIMIT]),
+        "sessions_without_attendance_count": sessions.count(),
+        "limit": LIMIT,
+    }

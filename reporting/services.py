@@ -1,0 +1,344 @@
+"""The quarterly-report workflow: one code path for the view, the Celery tasks and the CLI.
+
+    generate_report()      coordinator (view) and quarterly_report (CLI): create/reuse a draft, queue it
+    create_quarterly_drafts()  the beat task: a draft for every municipality, once per quarter
+    render_report_now(id)  the render task body: claim, compute, render the PDF, store, mark done
+    save_note() / approve_report()  the coordinator's review; approval freezes the report
+
+Each state change is one transaction with its audit event; rendering is queued with
+``transaction.on_commit`` so a worker never looks for a row that is not committed yet.
+"""
+
+import datetime
+import hashlib
+import json
+import logging
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from collectief.models import GroupKind, LifeDomain, Municipality, log_event
+
+from .kpi import compute_kpis, trend
+from .models import QuarterlyReport
+from .periods import last_quarters, previous_quarter, same_period_last_year
+from .suppression import protect, protect_trend
+
+logger = logging.getLogger(__name__)
+
+# Errors worth a retry by the task (database restarting, connection dropped): everything else
+# marks the report failed with its message.
+RETRYABLE = (OperationalError, InterfaceError)
+STUCK_AFTER = datetime.timedelta(minutes=10)
+FIGURES_SCHEMA = 1
+
+Status = QuarterlyReport.Status
+RenderStatus = QuarterlyReport.RenderStatus
+
+
+class ReportError(Exception):
+    """A workflow step that cannot be done now; the message is shown to the user as is."""
+
+
+# --- Figures -------------------------------------------------------------------------------------
+
+
+def build_figures(report: QuarterlyReport) -> dict:
+    """The figures that go OUT with the report: all small-number protected, JSON-serialisable.
+
+    Holds the quarter's KPI set, the same quarter last year (for comparison), the trend over
+    the last 8 quarters, and the code-list names as they were at generation time, so the
+    frozen report stays readable whatever happens to the code lists later.
+    """
+    municipality = report.municipality
+    period = report.period
+    last_year = same_period_last_year(period)
+    counting = set(GroupKind.objects.filter(counts_for_kpi=True).values_list("code", flat=True))
+    raw = compute_kpis(municipality, period)
+    raw_last_year = compute_kpis(municipality, last_year)
+    quarters = trend(municipality, last_quarters(period.end, 8))
+    with translation.override("nl"):
+        kinds = {k.code: k.label for k in GroupKind.objects.all()}
+        domains = {d.code: d.label for d in LifeDomain.objects.all()}
+    return {
+        "schema": FIGURES_SCHEMA,
+        "municipality": municipality.name,
+        "organisation": settings.ORGANISATION_NAME,
+        "period": {"label": period.label, "start": period.start.isoformat(), "end": period.end.isoformat()},
+        "version": report.version,
+        "threshold": settings.SMALL_NUMBER_THRESHOLD,
+        "kpis": protect(raw, counting_kinds=counting),
+        "last_year": {
+            "label": last_year.label,
+            "kpis": _summary(protect(raw_last_year, counting_kinds=counting)),
+        },
+        "trend": protect_trend(quarters, figures=raw, label=period.label),
+        "labels": {"kinds": kinds, "life_domains": domains},
+    }
+
+
+SUMMARY_KEYS = (
+    "residents_collective",
+    "residents_individual",
+    "residents_both",
+    "residents_collective_only",
+    "residents_individual_only",
+    "residents_total",
+    "groups_active",
+    "sessions_held",
+    "attendance_rate",
+    "walk_ins",
+    "new_groups",
+    "groups_handed_over",
+    "target",
+)
+
+
+def _summary(kpis: dict) -> dict:
+    return {key: kpis[key] for key in SUMMARY_KEYS if key in kpis}
+
+
+def canonical_json(figures: dict) -> bytes:
+    """The figures as canonical JSON (sorted keys, no whitespace, UTF-8): what the checksum covers."""
+    return json.dumps(figures, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def figures_checksum(figures: dict) -> str:
+    return hashlib.sha256(canonical_json(figures)).hexdigest()
+
+
+def render_report_pdf(report: QuarterlyReport) -> bytes:
+    """The PDF of a report from its figures and note; computes the figures first when empty.
+
+    A plain function so the benchmark can time it (DESIGN: < 5 s in the worker).
+    """
+    from .pdf import render_pdf
+
+    if not report.figures:
+        report.figures = build_figures(report)
+        report.figures_sha256 = figures_checksum(report.figures)
+        report.generated_at = report.generated_at or timezone.now()
+    return render_pdf(report)
+
+
+# --- Drafts and queueing -------------------------------------------------------------------------
+
+
+def _queue_render_on_commit(report_id: int) -> None:
+    from .tasks import render_report
+
+    transaction.on_commit(lambda: render_report.delay(report_id))
+
+
+def get_or_create_draft(municipality, year: int, quarter: int, user=None, *, only_if_new_quarter=False):
+    """The open draft of the quarter, or a new one; returns ``(report, created)``.
+
+    A new draft becomes version 1, or the version after the last approved one (a correction),
+    with that version's note as a starting point and nothing else copied. With
+    ``only_if_new_quarter`` nothing is created when the quarter has any report at all (the
+    beat task); ``(None, False)`` is returned then.
+    """
+    with transaction.atomic():
+        # Serialises report creation per municipality: two requests (or beat and a coordinator)
+        # cannot both decide that there is no draft yet. The one_draft_per_quarter constraint
+        # would refuse the second one anyway; the lock turns that into a clean reuse.
+        Municipality.objects.select_for_update().filter(pk=municipality.pk).exists()
+        existing = QuarterlyReport.objects.filter(municipality=municipality, year=year, quarter=quarter)
+        if only_if_new_quarter and existing.exists():
+            return None, False
+        draft = existing.filter(status=Status.DRAFT).first()
+        if draft is not None:
+            return draft, False
+        latest = existing.order_by("-version").first()
+        report = QuarterlyReport.objects.create(
+            municipality=municipality,
+            year=year,
+            quarter=quarter,
+            version=latest.version + 1 if latest else 1,
+            note=latest.note if latest else "",
+            render_status=RenderStatus.QUEUED,
+            generated_by=user if user is not None and user.is_authenticated else None,
+        )
+        log_event(user, "report.created", report, {"period": report.label, "version": report.version})
+        return report, True
+
+
+def _requeue(report: QuarterlyReport, now: datetime.datetime) -> bool:
+    """Mark a draft queued again (refresh its figures); a running render is left alone unless stuck."""
+    updated = (
+        QuarterlyReport.objects.filter(pk=report.pk, status=Status.DRAFT)
+        .exclude(render_status=RenderStatus.RUNNING, render_started_at__gte=now - STUCK_AFTER)
+        .update(render_status=RenderStatus.QUEUED, error="")
+    )
+    return updated == 1
+
+
+def prepare_report(municipality, year: int, quarter: int, user=None) -> QuarterlyReport:
+    """Create or reuse the quarter's draft and mark it queued for rendering (no task sent)."""
+    with transaction.atomic():
+        report, created = get_or_create_draft(municipality, year, quarter, user)
+        if not created:
+            _requeue(report, timezone.now())
+        log_event(user, "report.generated", report, {"period": report.label, "version": report.version})
+    report.refresh_from_db()
+    return report
+
+
+def generate_report(municipality, year: int, quarter: int, user=None) -> QuarterlyReport:
+    """On demand (coordinator): create or reuse the draft and queue its rendering on commit."""
+    with transaction.atomic():
+        report = prepare_report(municipality, year, quarter, user)
+        if report.render_status == RenderStatus.QUEUED:
+            _queue_render_on_commit(report.pk)
+    return report
+
+
+def create_quarterly_drafts(today: datetime.date | None = None) -> list[int]:
+    """A draft for every municipality for the quarter that ended before ``today``; idempotent."""
+    today = today or timezone.localdate()
+    period = previous_quarter(today)
+    year, q = period.start.year, (period.start.month - 1) // 3 + 1
+    created = []
+    for municipality in Municipality.objects.order_by("pk"):
+        with transaction.atomic():
+            report, new = get_or_create_draft(municipality, year, q, None, only_if_new_quarter=True)
+            if new:
+                _queue_render_on_commit(report.pk)
+                created.append(report.pk)
+    return created
+
+
+# --- Rendering -----------------------------------------------------------------------------------
+
+
+def claim(report_id: int) -> bool:
+    """Claim a queued render for this worker: exactly one of any number of racers gets True."""
+    return (
+        QuarterlyReport.objects.filter(pk=report_id, status=Status.DRAFT, render_status=RenderStatus.QUEUED)
+        .update(
+            render_status=RenderStatus.RUNNING,
+            render_started_at=timezone.now(),
+            render_count=F("render_count") + 1,
+            error="",
+        )
+        == 1
+    )
+
+
+def render_report_now(report_id: int, *, final_attempt: bool = True) -> bool:
+    """Render a queued report: True when this call rendered it, False when there was nothing to do.
+
+    The body of the ``render_report`` task and of the ``quarterly_report`` command. A
+    transient database error puts the report back in the queue and is raised for the task to
+    retry (unless ``final_attempt``); any other error marks it failed with the message.
+    """
+    if not claim(report_id):
+        return False
+    try:
+        _render(report_id)
+    except RETRYABLE as exc:
+        if final_attempt:
+            _fail(report_id, exc)
+        else:
+            QuarterlyReport.objects.filter(pk=report_id, render_status=RenderStatus.RUNNING).update(
+                render_status=RenderStatus.QUEUED
+            )
+        raise
+    except Exception as exc:  # noqa: BLE001 - any failure is shown to the coordinator
+        logger.exception("Rendering quarterly report %s failed", report_id)
+        _fail(report_id, exc)
+        return False
+    return True
+
+
+def _fail(report_id: int, exc: BaseException) -> None:
+    message = f"{exc.__class__.__name__}: {exc}"[:2000]
+    try:
+        QuarterlyReport.objects.filter(pk=report_id, render_status=RenderStatus.RUNNING).update(
+            render_status=RenderStatus.FAILED, error=message
+        )
+    except DatabaseError:
+        logger.exception("Could not mark quarterly report %s failed", report_id)
+
+
+def _render(report_id: int) -> None:
+    report = QuarterlyReport.objects.select_related("municipality").get(pk=report_id)
+    previous_file = report.pdf.name if report.pdf else ""
+    report.figures = build_figures(report)
+    report.figures_sha256 = figures_checksum(report.figures)
+    report.generated_at = timezone.now()
+    content = render_report_pdf(report)
+    digest = hashlib.sha256(content).hexdigest()
+    name = report.pdf.field.generate_filename(report, report.download_name("pdf"))
+    stored_name = default_storage.save(name, ContentFile(content))
+    with transaction.atomic():
+        # Conditional: only the claimed, still-draft row is finished; never an approved one.
+        finished = QuarterlyReport.objects.filter(
+            pk=report_id, status=Status.DRAFT, render_status=RenderStatus.RUNNING
+        ).update(
+            figures=report.figures,
+            figures_sha256=report.figures_sha256,
+            generated_at=report.generated_at,
+            pdf=stored_name,
+            sha256=digest,
+            render_status=RenderStatus.DONE,
+            error="",
+        )
+    if finished != 1:
+        default_storage.delete(stored_name)
+        return
+    # A draft's older PDF was never approved, so nobody can rely on it any more.
+    if previous_file and previous_file != stored_name:
+        default_storage.delete(previous_file)
+
+
+# --- Review --------------------------------------------------------------------------------------
+
+
+def _why_not(report_id: int) -> str:
+    fresh = QuarterlyReport.objects.filter(pk=report_id).values("status", "render_status").first()
+    if fresh is None or fresh["status"] == Status.APPROVED:
+        return _("This report has been approved and cannot be changed any more. Generate a new version instead.")
+    if fresh["render_status"] in (RenderStatus.QUEUED, RenderStatus.RUNNING):
+        return _("The report is still being generated. Wait until it is ready and try again.")
+    if fresh["render_status"] == RenderStatus.FAILED:
+        return _("Generating the report failed. Generate it again before approving it.")
+    return _("The report has changed since you opened it. Check the new PDF and try again.")
+
+
+def save_note(report: QuarterlyReport, user, note: str) -> None:
+    """Save the coordinator's note on a draft and re-render it, so the PDF shows the note."""
+    with transaction.atomic():
+        updated = (
+            QuarterlyReport.objects.filter(pk=report.pk, status=Status.DRAFT)
+            .exclude(render_status=RenderStatus.RUNNING)
+            .update(note=note, render_status=RenderStatus.QUEUED, error="")
+        )
+        if updated != 1:
+            raise ReportError(_why_not(report.pk))
+        log_event(user, "report.updated", report, {"fields": ["note"]})
+        _queue_render_on_commit(report.pk)
+
+
+def approve_report(report: QuarterlyReport, user, sha256: str) -> None:
+    """Approve (vaststellen) exactly the PDF the coordinator saw, identified by its SHA-256.
+
+    Approval changes nothing but the status: figures, PDF and checksum are frozen as they are,
+    and from then on the model, the admin and a database trigger refuse every change.
+    """
+    with transaction.atomic():
+        updated = (
+            QuarterlyReport.objects.filter(
+                pk=report.pk, status=Status.DRAFT, render_status=RenderStatus.DONE, sha256=sha256
+            )
+            .exclude(sha256="")
+            .update(status=Status.APPROVED, approved_by=user, approved_at=timezone.now())
+        )
+        if updated != 1:
+            raise ReportError(_why_not(report.pk))
+        log_event(user, "report.approved", report, {"version": report.version, "sha256": sha256})

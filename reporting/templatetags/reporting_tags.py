@@ -1,0 +1,44 @@
+"""Template filters for figures that may be numbers, None (unknown) or suppressed strings ("<5")."""
+
+import math
+
+from django import template
+from django.utils.formats import number_format
+
+register = template.Library()
+
+
+@register.filter
+def figure(value):
+    """A count as shown: 1.234 (Dutch grouping), '<5' / 'x' as is, '–' when unknown."""
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return number_format(value, force_grouping=True)
+    if isinstance(value, float):
+        return number_format(round(value, 1), force_grouping=True)
+    return str(value)
+
+
+@register.filter
+def percent(value):
+    """A 0..1 ratio as a whole percentage; '–' when unknown or hidden."""
+    if value is None or isinstance(value, str | bool):
+        return "–"
+    # Half up (22.5% -> 23%), not Python's round-half-even.
+    return f"{math.floor(value * 100 + 0.5):d}%"
+
+
+@register.filter
+def difference(value, previous):
+    """value - previous with a sign ('+12', '−3'); '' when either is not a plain number."""
+    if not isinstance(value, int) or not isinstance(previous, int) or isinstance(value, bool):
+        return ""
+    diff = value - previous
+    if diff > 0:
+        return f"+{number_format(diff, force_grouping=True)}"
+    if diff < 0:
+        return f"−{number_format(-diff, force_grouping=True)}"
+    return "±0"
