@@ -26,21 +26,37 @@ PASSWORD = "geheim-wachtwoord"
 TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server", "celery_worker_process"}
 
 
-@pytest.fixture(autouse=True)
-def _restore_code_lists_after_flush(request, django_db_blocker):
-    """Re-seed the code lists after a transactional test.
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction", False):
+        return True
+    return bool(TRANSACTIONAL_FIXTURES & set(getattr(item, "fixturenames", ())))
 
-    Such tests (live server, real Celery worker) end with a flush of every table, which also
-    removes the rows the data migration seeded; the tests after them need those codes.
+
+def pytest_collection_modifyitems(items):
+    """Run transactional tests (live server, real worker) last, as Django's own runner does.
+
+    They end with a flush of every table, which also removes the rows the data migration seeded
+    (the code lists); the ordinary tests before them keep relying on those rows.
     """
-    yield
-    if TRANSACTIONAL_FIXTURES & set(request.fixturenames):
+    items[:] = sorted(items, key=_is_transactional)
+
+
+@pytest.fixture(autouse=True)
+def _code_lists_for_transactional_tests(request, django_db_blocker):
+    """Seed the code lists again for a transactional test when an earlier one flushed them."""
+    if _is_transactional(request.node):
         import importlib
 
         from django.apps import apps
 
+        from collectief.models import GroupKind
+
+        request.getfixturevalue("django_db_setup")
         with django_db_blocker.unblock():
-            importlib.import_module("collectief.migrations.0002_seed_code_lists").seed(apps, None)
+            if not GroupKind.objects.exists():
+                importlib.import_module("collectief.migrations.0002_seed_code_lists").seed(apps, None)
+    yield
 
 
 @pytest.fixture

@@ -3,10 +3,8 @@ report; the municipality user then downloads exactly that PDF (eager Celery)."""
 
 import datetime
 import hashlib
-import importlib
 
 import pytest
-from django.apps import apps
 from django.utils import timezone
 
 from groups.models import Attendance
@@ -19,13 +17,7 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def code_lists(transactional_db):
-    """Live-server tests flush the tables afterwards, seeded code lists included: seed them again."""
-    importlib.import_module("collectief.migrations.0002_seed_code_lists").seed(apps, None)
-
-
-@pytest.fixture
-def last_quarter_data(code_lists, team_a, neighbourhood, settings, tmp_path):
+def last_quarter_data(transactional_db, team_a, neighbourhood, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     period = previous_quarter(timezone.localdate())
     group = GroupFactory(name="Koken met Jan", team=team_a, neighbourhood=neighbourhood,

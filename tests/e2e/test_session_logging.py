@@ -1,10 +1,8 @@
 """Issue 3, in a real browser: logging a session for a group of 12 in at most three page loads."""
 
 import datetime
-import importlib
 
 import pytest
-from django.apps import apps
 from django.utils import timezone
 
 from groups.models import Attendance, Enrolment, Group, Session
@@ -17,13 +15,7 @@ NAMES = ["Anna", "Sietske", "Fatima", "Johan", "Klaas", "Wieke", "Mohammed", "In
 
 
 @pytest.fixture
-def code_lists(transactional_db):
-    """Live-server tests flush the tables afterwards, seeded code lists included: seed them again."""
-    importlib.import_module("collectief.migrations.0002_seed_code_lists").seed(apps, None)
-
-
-@pytest.fixture
-def walking_group(code_lists, team_a, worker):
+def walking_group(transactional_db, team_a, worker):
     """A running group of 12 enrolled residents, facilitated by the worker, nothing logged today."""
     group = GroupFactory(name="Wandelgroep Bilgaard", team=team_a, usual_weekday=timezone.localdate().weekday(),
                          usual_time=datetime.time(10, 0), start_date=datetime.date(2024, 1, 1))
