@@ -18,3 +18,5 @@ MEDIA_ROOT = __import__("pathlib").Path(os.environ.get("TEST_MEDIA_ROOT", "/tmp/
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+# A per-process cache, emptied before every test (tests/conftest.py).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

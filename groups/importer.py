@@ -39,6 +39,7 @@ from collectief.models import (
     Team,
     log_event,
 )
+from collectief.signals import registration_changed
 from participants.forms import POSTCODE_RE
 from participants.models import IndividualSupport, Participant
 
@@ -418,6 +419,8 @@ class _Importer:
             )
         else:
             self.result.applied = True
+            # bulk writes send no model signals: tell listeners (the reporting cache) once.
+            registration_changed.send(sender=type(self))
         return self.result
 
     # --- Municipalities, teams, neighbourhoods (created when unknown) ---------------------------

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from collectief.models import EndReason, Framework, GroupKind, LifeDomain, Neighbourhood, Team, is_administrator
+from collectief.signals import registration_changed
 from participants.models import ChangeWish, Participant
 
 
@@ -179,7 +180,7 @@ class Group(models.Model):
 class EnrolmentQuerySet(models.QuerySet):
     def active(self, on: datetime.date | None = None):
         """Enrolments running on the given day (today by default)."""
-        on = on or datetime.date.today()
+        on = on or timezone.localdate()
         return self.filter(Q(end_date__isnull=True) | Q(end_date__gte=on), start_date__lte=on)
 
 
@@ -287,6 +288,7 @@ class Session(models.Model):
             unique_fields=["session", "participant"],
             update_fields=["status"],
         )
+        registration_changed.send(sender=Attendance)
 
 
 class Attendance(models.Model):

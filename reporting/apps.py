@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class ReportingConfig(AppConfig):
     name = "reporting"
     verbose_name = _("reporting")
+
+    def ready(self):
+        from .cache import connect_signals
+
+        connect_signals()

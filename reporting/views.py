@@ -22,9 +22,9 @@ from django.views.decorators.http import require_GET, require_POST
 from collectief.models import log_event, municipality_of
 
 from . import charts, presentation, quality, services
+from .cache import cached_kpis, cached_trend
 from .csv_export import render_csv
 from .forms import ApproveForm, DashboardForm, GenerateForm, NoteForm
-from .kpi import compute_kpis, trend
 from .models import QuarterlyReport, can_manage_reports, managed_municipalities
 from .periods import Period, last_quarters, months, same_period_last_year
 
@@ -67,11 +67,12 @@ def dashboard(request):
         raise PermissionDenied
 
     previous = same_period_last_year(period)
-    kpis = compute_kpis(municipality, period)
-    kpis_last_year = compute_kpis(municipality, previous)
+    # Cached per data version: a change to the data shows at once (see reporting/cache.py).
+    kpis = cached_kpis(municipality, period)
+    kpis_last_year = cached_kpis(municipality, previous)
     # One trend call (two queries) for both charts: the 12 months lie within the 8 quarters' range.
     month_periods = months(_twelve_months_to(period.end))
-    rows = trend(municipality, month_periods + last_quarters(period.end, 8))
+    rows = cached_trend(municipality, month_periods + last_quarters(period.end, 8))
     month_rows, quarter_rows = rows[: len(month_periods)], rows[len(month_periods):]
     labels = presentation.code_labels()
     context = {

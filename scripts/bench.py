@@ -238,7 +238,7 @@ def _bench_coordinator(municipality):
     return user
 
 
-def measure_dashboard(municipality, period) -> float:
+def measure_dashboard(municipality, period) -> tuple[float, float]:
     """GET the coordinator dashboard for a municipality-quarter through the whole Django stack."""
     from django.test import Client
     from django.test.utils import setup_test_environment
@@ -253,7 +253,14 @@ def measure_dashboard(municipality, period) -> float:
         response = client.get(url)
         assert response.status_code == 200, response.status_code
 
-    return median_seconds(get)
+    def get_after_a_change():
+        # A new data version, as after any save: the figures are computed afresh.
+        from reporting.cache import invalidate
+
+        invalidate()
+        get()
+
+    return median_seconds(get), median_seconds(get_after_a_change)
 
 
 def measure_quarterly_pdf(municipality, period) -> float:
@@ -287,9 +294,11 @@ def main() -> int:
     municipality = Municipality.objects.get(name=MUNICIPALITIES[0])
     # Q4: the quarter with the longest year-to-date range, so the heaviest target figure.
     period = quarter(2024, 4)
+    dashboard, dashboard_after_change = measure_dashboard(municipality, period)
     goals = [
         (f"KPI set, {municipality} {period.label}", measure_kpi(municipality, period), 1.0),
-        ("Dashboard page", measure_dashboard(municipality, period), 0.3),
+        ("Dashboard page", dashboard, 0.3),
+        ("Dashboard, first load after a change", dashboard_after_change, None),
         ("Quarterly PDF (worker)", measure_quarterly_pdf(municipality, period), 5.0),
     ]
 
@@ -297,6 +306,9 @@ def main() -> int:
     print(f"{'Goal':38} {'measured':>10} {'goal':>8}  result")
     missed = False
     for name, seconds, goal in goals:
+        if goal is None:
+            print(f"{name:38} {seconds * 1000:>8.0f}ms {'':>8}  (no goal; figures computed afresh)")
+            continue
         if seconds is None:
             print(f"{name:38} {'–':>10} {goal * 1000:>6.0f}ms  not measured")
             continue

@@ -59,6 +59,14 @@ def _code_lists_for_transactional_tests(request, django_db_blocker):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def municipality(db):
     return MunicipalityFactory(name="Leeuwarden")

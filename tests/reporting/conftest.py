@@ -7,7 +7,6 @@ Every resident has a distinctive name ("...Kuipersma") that must never appear in
 """
 
 import datetime
-import importlib
 from types import SimpleNamespace
 
 import pytest
@@ -31,14 +30,6 @@ SURNAME = "Kuipersma"
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture(autouse=True)
-def code_lists(db):
-    """The seeded code lists: a transactional test (real worker, threads) flushes them afterwards."""
-    from django.apps import apps
-
-    importlib.import_module("collectief.migrations.0002_seed_code_lists").seed(apps, None)
 
 
 @pytest.fixture
