@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from collectief.models import EndReason, Neighbourhood, Team
-from participants.forms import DateInput, ParticipantForm
+from participants.forms import DateInput, ParticipantCreateForm, ParticipantForm
 from participants.models import Participant
 
 from .models import Attendance, Enrolment, Group, Session
@@ -292,10 +292,13 @@ class WalkInForm(ParticipantForm):
 
     WALK_IN_FIELDS = ("first_name", "last_name", "birth_date", "postcode")
 
+    # Registering a person needs their consent, at the door as much as at the desk.
+    consent_registration = ParticipantCreateForm.base_fields["consent_registration"]
+
     def __init__(self, *args, user, group, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         for name in list(self.fields):
-            if name not in self.WALK_IN_FIELDS:
+            if name not in (*self.WALK_IN_FIELDS, "consent_registration"):
                 del self.fields[name]
         # Not a form field: a walk-in always joins the team of the group they walked into.
         self.instance.team = group.team

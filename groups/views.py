@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from collectief.models import is_administrator, log_event, municipality_of
-from participants.models import Participant
+from participants.models import Consent, Participant
 
 from .filters import GroupFilter
 from .forms import EndEnrolmentForm, EnrolForm, GroupForm, SessionForm, WalkInForm, enrollable, read_attendance
@@ -403,8 +403,9 @@ def _save_session(request, group, form, statuses, walkin, chosen, is_new, cancel
                 participant = walkin.save(commit=False)
                 participant.created_by = user
                 participant.save()
+                participant.record_consent(Consent.Purpose.REGISTRATION, True, user, date=session.date)
                 log_event(user, "participant.created", participant,
-                          {"fields": list(WalkInForm.WALK_IN_FIELDS), "via": "walk_in"})
+                          {"fields": list(WalkInForm.WALK_IN_FIELDS), "via": "walk_in", "consent": "registration"})
             if participant.pk not in statuses and not Enrolment.objects.filter(
                 group=group, participant=participant, end_date__isnull=True
             ).exists():

@@ -210,7 +210,17 @@ def test_the_form_keeps_the_choices_made_when_it_comes_back_with_an_error(client
 
 def walk_in(first="Jan", last="Inloper", birth="1980-05-17", postcode="8921 AB", **extra):
     return {"walkin-first_name": first, "walkin-last_name": last, "walkin-birth_date": birth,
-            "walkin-postcode": postcode, **extra}
+            "walkin-postcode": postcode, "walkin-consent_registration": "on", **extra}
+
+
+def test_a_walk_in_without_consent_is_not_registered(client_for, worker, group, members):
+    data = session_data(members, **walk_in())
+    del data["walkin-consent_registration"]
+    response = client_for(worker).post(create_url(group), data)
+    assert response.status_code == 200
+    assert "Vraag eerst toestemming aan de inwoner" in response.content.decode()
+    assert not Participant.objects.filter(last_name="Inloper").exists()
+    assert not Session.objects.filter(group=group).exists()
 
 
 def test_a_new_walk_in_is_registered_enrolled_and_marked_present(client_for, worker, group, members):
@@ -219,6 +229,8 @@ def test_a_new_walk_in_is_registered_enrolled_and_marked_present(client_for, wor
     assert response.status_code == 302
     newcomer = Participant.objects.get(last_name="Inloper")
     assert newcomer.team == group.team and newcomer.created_by == worker
+    consent = newcomer.consents.get()
+    assert consent.purpose == "registration" and consent.given and consent.recorded_by == worker
     enrolment = Enrolment.objects.get(participant=newcomer, group=group)
     assert enrolment.start_date == TODAY() and enrolment.referral_source == "self"
     session = Session.objects.get()
