@@ -62,7 +62,7 @@ def _open(width: int, height: int, title: str, desc: str, css_class: str) -> tup
     chart_id = _next_id("chart")
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart {css_class}" role="img" '
-        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" style="max-width:100%;height:auto" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'aria-labelledby="{chart_id}-t {chart_id}-d" font-family="{FONT}" font-size="11">',
         f'<title id="{chart_id}-t">{escape(title)}</title>',
         f'<desc id="{chart_id}-d">{escape(desc)}</desc>',

@@ -248,7 +248,7 @@ def _session_dates(group: Group, start: datetime.date, end: datetime.date) -> li
 
 
 class Command(BaseCommand):
-    help = "Create demo data: a municipality, two teams, a user per role and a year of group sessions."
+    help = "Create demo data: a municipality, two teams, a user per role and two years of group sessions."
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -325,7 +325,7 @@ class Command(BaseCommand):
                     },
                 )
 
-        start = today - datetime.timedelta(days=365)
+        start = today - datetime.timedelta(days=2 * 365)
         for g_index, spec in enumerate(GROUPS):
             (
                 name,
