@@ -320,8 +320,11 @@ class Command(BaseCommand):
                     defaults={
                         "life_domain_id": "sociaal_netwerk" if i % 2 else "financien",
                         "date": today - datetime.timedelta(days=rng.randint(1, 90)),
-                        "route": rng.choice(["collective", "combined", "undecided", "individual"]),
-                        "tenzij_reason": "",
+                        "route": (route := rng.choice(["collective", "combined", "undecided", "individual"])),
+                        # Individual support needs its *tenzij* reason, as the form requires.
+                        "tenzij_reason": (
+                            rng.choice(["no_group", "not_yet", "practical"]) if route == "individual" else ""
+                        ),
                     },
                 )
 
