@@ -395,7 +395,9 @@ class Command(BaseCommand):
                 for day in dates:
                     by_quarter.setdefault((day.year, (day.month - 1) // 3), []).append(day)
                 dates = [day for series in by_quarter.values() for day in series[1 : planned + 1]]
-            self._sessions(rng, group, dates, members, worker)
+            # Its own random stream: a re-run skips sessions that exist and must not shift the
+            # main stream (which picks the members of the next groups).
+            self._sessions(random.Random(group.external_id), group, dates, members, worker)
         self._print(users)
 
     def _users(self, municipality, teams):
