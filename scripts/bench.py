@@ -22,6 +22,9 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+# scripts/ is on sys.path when this file runs as a script.
+from ensure_database import ensure_database
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
@@ -44,27 +47,6 @@ def bench_database_url() -> str:
         return url
     dev = urlsplit(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/collectief"))
     return urlunsplit(dev._replace(path=f"/{BENCH_DB}"))
-
-
-def ensure_database(url: str) -> None:
-    """Create the benchmark database when it does not exist (connecting to 'postgres')."""
-    import dj_database_url
-    import psycopg
-    from psycopg import sql
-
-    cfg = dj_database_url.parse(url)
-    params = {
-        "host": cfg["HOST"] or "127.0.0.1",
-        "port": cfg["PORT"] or 5432,
-        "user": cfg["USER"] or "postgres",
-        "password": cfg["PASSWORD"] or None,
-        "dbname": "postgres",
-        "autocommit": True,
-    }
-    with psycopg.connect(**{k: v for k, v in params.items() if v is not None}) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [cfg["NAME"]]).fetchone():
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(cfg["NAME"])))
-            print(f"Created database {cfg['NAME']}")
 
 
 def setup_django() -> None:
