@@ -259,6 +259,10 @@ def enrolment_end(request, pk, enrolment_pk):
             log_event(request.user, "enrolment.updated", enrolment, {"fields": ["end_date", "end_reason"]})
         messages.success(request, _("The enrolment of %(name)s has ended.") % {"name": enrolment.participant.full_name})
         return redirect("groups:detail", pk=group.pk)
+    if request.method == "GET":
+        # The page names the resident: opening it is a view of their record.
+        log_event(request.user, "participant.viewed", enrolment.participant,
+                  {"page": "enrolment_end", "group": group.pk, "enrolment": enrolment.pk})
     return render(request, "groups/enrolment_end.html", {"group": group, "enrolment": enrolment, "form": form})
 
 
