@@ -7,7 +7,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from collectief.models import EndReason, Neighbourhood, Team
+from collectief.forms import TeamScopedFormMixin
+from collectief.models import EndReason, Team
 from participants.forms import DateInput, ParticipantCreateForm, ParticipantForm
 from participants.models import Participant
 
@@ -35,7 +36,7 @@ def _check_year(value, field_label):
         )
 
 
-class GroupForm(forms.ModelForm):
+class GroupForm(TeamScopedFormMixin, forms.ModelForm):
     """Create or edit a group; team, neighbourhood and facilitators are limited to the user's teams."""
 
     class Meta:
@@ -57,12 +58,7 @@ class GroupForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.user = user
-        teams = Team.objects.for_user(user).select_related("municipality")
-        self.fields["team"].queryset = teams
-        self.fields["neighbourhood"].queryset = Neighbourhood.objects.filter(
-            municipality__in=teams.values("municipality")
-        ).select_related("municipality")
+        teams = self.scope_to_user(user)
         self.fields["facilitators"].queryset = (
             get_user_model().objects.filter(is_active=True, memberships__team__in=teams.values("pk"))
             .distinct().order_by("first_name", "last_name", "username")
@@ -111,7 +107,6 @@ class GroupForm(forms.ModelForm):
         status = cleaned.get("status")
         start, end = cleaned.get("start_date"), cleaned.get("end_date")
         handed_over_on = cleaned.get("handed_over_on")
-        team, neighbourhood = cleaned.get("team"), cleaned.get("neighbourhood")
         if start and end and end < start:
             self.add_error("end_date", _("The end date cannot be before the start date."))
         if status == Group.Status.SELF_RUNNING and not handed_over_on and "handed_over_on" not in self.errors:
@@ -127,8 +122,7 @@ class GroupForm(forms.ModelForm):
                 _("A group run by the organisation needs at least one social worker. "
                   "If the residents run it themselves, choose the status self-running."),
             )
-        if team and neighbourhood and neighbourhood.municipality_id != team.municipality_id:
-            self.add_error("neighbourhood", _("This neighbourhood is not in the team's municipality."))
+        self.check_neighbourhood_in_team_municipality(cleaned)
         return cleaned
 
 

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from collectief.models import Neighbourhood, Team
+from collectief.forms import TeamScopedFormMixin
 
 from .models import ChangeWish, Consent, HelpRequest, IndividualSupport, Participant
 
@@ -20,7 +20,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class ParticipantForm(forms.ModelForm):
+class ParticipantForm(TeamScopedFormMixin, forms.ModelForm):
     """Create or edit a resident; teams and neighbourhoods are limited to the user's teams."""
 
     class Meta:
@@ -33,12 +33,7 @@ class ParticipantForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.user = user
-        teams = Team.objects.for_user(user).select_related("municipality")
-        self.fields["team"].queryset = teams
-        self.fields["neighbourhood"].queryset = Neighbourhood.objects.filter(
-            municipality__in=teams.values("municipality")
-        ).select_related("municipality")
+        teams = self.scope_to_user(user)
         if not self.instance.pk and len(teams) == 1:
             self.fields["team"].initial = teams[0].pk
 
@@ -61,9 +56,7 @@ class ParticipantForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        team, neighbourhood = cleaned.get("team"), cleaned.get("neighbourhood")
-        if team and neighbourhood and neighbourhood.municipality_id != team.municipality_id:
-            self.add_error("neighbourhood", _("This neighbourhood is not in the team's municipality."))
+        self.check_neighbourhood_in_team_municipality(cleaned)
         return cleaned
 
 
