@@ -20,3 +20,6 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 # A per-process cache, emptied before every test (tests/conftest.py).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Login lockout is tested on its own (tests/collectief/test_login_lockout.py); elsewhere the
+# test client logs in without a request, which django-axes cannot check.
+AXES_ENABLED = False

@@ -16,6 +16,9 @@ def test_docker_compose_runs_postgres_redis_web_worker_and_beat():
     services = compose["services"]
     assert set(services) == {"postgres", "redis", "web", "worker", "beat"}
     assert "gunicorn collectief.wsgi:application" in services["web"]["command"]
+    # Demo users (public password) only on request.
+    assert "$$SEED_DEMO" in services["web"]["command"]
+    assert services["web"]["environment"]["SEED_DEMO"] == "${SEED_DEMO:-false}"
     assert services["worker"]["command"].startswith("celery -A collectief worker")
     assert services["beat"]["command"].startswith("celery -A collectief beat")
     for name in ("web", "worker", "beat"):
