@@ -160,7 +160,7 @@ def test_confirm_validates_again_against_the_database_of_that_moment(client_for,
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Onbekende groep &#x27;OUD-G&#x27;" in html
+    assert "Onbekend collectief &#x27;OUD-G&#x27;" in html
     assert not Enrolment.objects.exists()
 
 
