@@ -40,6 +40,21 @@ KPI_KEYS = (
     "walk_ins",
 )
 
+# The plain top-level counts of KPI_KEYS (the rest are a rate, breakdowns and the target).
+COUNT_KEYS = (
+    "residents_collective",
+    "residents_individual",
+    "residents_both",
+    "residents_collective_only",
+    "residents_individual_only",
+    "residents_total",
+    "groups_active",
+    "sessions_held",
+    "new_groups",
+    "groups_handed_over",
+    "walk_ins",
+)
+
 # by_neighbourhood key for residents whose neighbourhood is not registered.
 NO_NEIGHBOURHOOD = ""
 

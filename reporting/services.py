@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from collectief.models import GroupKind, LifeDomain, Municipality, log_event
 
-from .kpi import compute_kpis, trend
+from .kpi import COUNT_KEYS, compute_kpis, trend
 from .models import QuarterlyReport
 from .periods import last_quarters, previous_quarter, same_period_last_year
 from .suppression import protect, protect_trend
@@ -82,21 +82,7 @@ def build_figures(report: QuarterlyReport) -> dict:
     }
 
 
-SUMMARY_KEYS = (
-    "residents_collective",
-    "residents_individual",
-    "residents_both",
-    "residents_collective_only",
-    "residents_individual_only",
-    "residents_total",
-    "groups_active",
-    "sessions_held",
-    "attendance_rate",
-    "walk_ins",
-    "new_groups",
-    "groups_handed_over",
-    "target",
-)
+SUMMARY_KEYS = (*COUNT_KEYS, "attendance_rate", "target")
 
 
 def _summary(kpis: dict) -> dict:

@@ -27,24 +27,14 @@ from fractions import Fraction
 
 from django.conf import settings
 
+from .kpi import COUNT_KEYS
+
 SECONDARY = "x"
 # Kept visible by secondary suppression whenever another cell can be hidden instead.
 HEADLINE = {("residents_collective",)}
 
-# Every plain count of compute_kpis that is protected, by key.
-_TOP_LEVEL_COUNTS = (
-    "residents_collective",
-    "residents_individual",
-    "residents_both",
-    "residents_collective_only",
-    "residents_individual_only",
-    "residents_total",
-    "groups_active",
-    "sessions_held",
-    "new_groups",
-    "groups_handed_over",
-    "walk_ins",
-)
+# Every plain count of compute_kpis is protected.
+_TOP_LEVEL_COUNTS = COUNT_KEYS
 
 
 def is_hidden(value) -> bool:
