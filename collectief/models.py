@@ -6,6 +6,8 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from . import access, audit
+
 
 class Municipality(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
@@ -58,12 +60,8 @@ class Neighbourhood(models.Model):
 
 class TeamQuerySet(models.QuerySet):
     def for_user(self, user):
-        """Teams the user may work in: all for administrators, else their memberships."""
-        if not user.is_authenticated:
-            return self.none()
-        if is_administrator(user):
-            return self
-        return self.filter(memberships__user=user).distinct()
+        """Teams the user may work in (see collectief.access)."""
+        return access.scope(self, user, "pk")
 
 
 class Team(models.Model):
@@ -115,24 +113,6 @@ class MunicipalityUser(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.municipality}"
-
-
-# --- Roles -------------------------------------------------------------------------------------
-
-
-def is_administrator(user) -> bool:
-    """Functioneel beheerder: a staff user; sees everything and manages code lists and users."""
-    return bool(user.is_authenticated and (user.is_superuser or user.is_staff))
-
-
-def municipality_of(user):
-    """The municipality a municipality user belongs to, or None."""
-    access = getattr(user, "municipality_access", None) if user.is_authenticated else None
-    return access.municipality if access else None
-
-
-def is_coordinator(user) -> bool:
-    return user.is_authenticated and user.memberships.filter(role=Membership.Role.COORDINATOR).exists()
 
 
 # --- Code lists --------------------------------------------------------------------------------
@@ -237,16 +217,10 @@ class AuditEvent(models.Model):
 def log_event(user, event: str, obj=None, data: dict | None = None, *, object_type: str = "", object_id=""):
     """Write one audit event; call inside the transaction of the change it records.
 
-    ``event`` reads like ``participant.updated``; its verb gives the action.
+    ``event`` must be declared in ``collectief.audit`` (e.g. ``participant.updated``), which
+    gives its action; an undeclared name raises LookupError.
     """
-    verb = event.rsplit(".", 1)[-1]
-    action = {
-        "viewed": AuditEvent.Action.VIEW,
-        "created": AuditEvent.Action.CREATE,
-        "updated": AuditEvent.Action.UPDATE,
-        "deleted": AuditEvent.Action.DELETE,
-        "exported": AuditEvent.Action.EXPORT,
-    }.get(verb, AuditEvent.Action.UPDATE)
+    action = audit.action_of(event)
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk

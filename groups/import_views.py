@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from collectief.models import is_administrator
+from collectief.access import is_administrator
 
 from .importer import COLUMNS, FILE_NAMES, import_directory
 

@@ -9,20 +9,16 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from collectief.models import EndReason, Framework, GroupKind, LifeDomain, Neighbourhood, Team, is_administrator
+from collectief import access
+from collectief.models import EndReason, Framework, GroupKind, LifeDomain, Neighbourhood, Team
 from collectief.signals import registration_changed
 from participants.models import ChangeWish, Participant
 
 
 class GroupQuerySet(models.QuerySet):
     def for_user(self, user):
-        """Groups of the user's team(s); all for administrators; none for anyone else."""
-        if not user.is_authenticated:
-            return self.none()
-        if is_administrator(user):
-            return self
-        # A subquery rather than a join: no duplicate rows, so no DISTINCT to clash with annotations.
-        return self.filter(team__in=Team.objects.filter(memberships__user=user).values("pk"))
+        """Groups of the user's team(s) (see collectief.access)."""
+        return access.scope(self, user)
 
     def of_user(self, user):
         """The groups on a user's start page: those they facilitate or of their own team(s).
@@ -32,7 +28,7 @@ class GroupQuerySet(models.QuerySet):
         if not user.is_authenticated:
             return self.none()
         mine = Q(pk__in=Group.facilitators.through.objects.filter(user=user).values("group_id"))
-        own_teams = Q(team__in=Team.objects.filter(memberships__user=user).values("pk"))
+        own_teams = Q(team__in=sorted(access.access_for(user).team_ids))
         return self.for_user(user).filter(mine | own_teams)
 
     def with_stats(self, on: datetime.date | None = None):

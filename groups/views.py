@@ -3,7 +3,6 @@
 import datetime
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, Subquery
@@ -12,7 +11,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from collectief.models import is_administrator, log_event, municipality_of
+from collectief import access
+from collectief.models import log_event
 from participants.models import Consent, Participant
 
 from .filters import GroupFilter
@@ -26,27 +26,18 @@ SEARCH_RESULTS = 10
 # --- Access --------------------------------------------------------------------------------------
 
 
-def _forbid_municipality(user):
-    """Municipality contacts see aggregate reports only, never a group or a name."""
-    if municipality_of(user) is not None and not is_administrator(user):
-        raise PermissionDenied
-
-
 def get_group_for_user(request, pk, queryset=None):
     """The group with this pk if the user may see it, else 404 (also for municipality users)."""
     queryset = Group.objects.all() if queryset is None else queryset
-    return get_object_or_404(
-        queryset.for_user(request.user).select_related("kind", "team", "neighbourhood", "framework"), pk=pk
+    return access.get_for_user(
+        queryset.select_related("kind", "team", "neighbourhood", "framework"), request.user, pk=pk
     )
 
 
 def get_session_for_user(request, group_pk, pk):
     """A session of a group the user may see, with its group, in one query; else 404."""
-    return get_object_or_404(
-        Session.objects.select_related("group", "group__team").filter(
-            group__in=Group.objects.for_user(request.user).values("pk")
-        ),
-        pk=pk, group_id=group_pk,
+    return access.get_for_user(
+        Session.objects.select_related("group", "group__team"), request.user, "group__team", pk=pk, group_id=group_pk
     )
 
 
@@ -72,8 +63,10 @@ def _date(value) -> str:
 def start(request):
     """The social worker's start page: my groups and the sessions still to be logged."""
     user = request.user
-    if municipality_of(user) is not None and not is_administrator(user):
+    if access.is_municipality_contact_only(user):
         return redirect("reporting:reports")
+    if not access.can_register(user):
+        return access.render_no_role(request)
     today = timezone.localdate()
     mine = Group.facilitators.through.objects.filter(user=user, group=OuterRef("pk"))
     groups = list(
@@ -95,9 +88,9 @@ def start(request):
 # --- Groups --------------------------------------------------------------------------------------
 
 
+@access.registration_required
 def group_list(request):
     user = request.user
-    _forbid_municipality(user)
     queryset = (
         Group.objects.for_user(user).with_stats()
         .select_related("kind", "team", "neighbourhood").prefetch_related("life_domains").order_by("name", "pk")
@@ -111,6 +104,7 @@ def group_list(request):
     })
 
 
+@access.registration_required
 def group_detail(request, pk):
     group = get_group_for_user(
         request, pk, Group.objects.with_stats().prefetch_related("facilitators", "life_domains")
@@ -152,8 +146,8 @@ def group_detail(request, pk):
     })
 
 
+@access.registration_required
 def group_create(request):
-    _forbid_municipality(request.user)
     form = GroupForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
@@ -164,6 +158,7 @@ def group_create(request):
     return render(request, "groups/group_form.html", {"form": form})
 
 
+@access.registration_required
 def group_edit(request, pk):
     group = get_group_for_user(request, pk)
     form = GroupForm(request.POST or None, instance=group, user=request.user)
@@ -201,6 +196,7 @@ def _log_search(user, group, results):
         )
 
 
+@access.registration_required
 def enrol(request, pk):
     """Aanmelden: search a resident and enrol them with one click."""
     group = get_group_for_user(request, pk)
@@ -236,6 +232,7 @@ def enrol(request, pk):
     })
 
 
+@access.registration_required
 def participant_search(request, pk):
     """htmx endpoint: the result list of the enrol page."""
     group = get_group_for_user(request, pk)
@@ -245,6 +242,7 @@ def participant_search(request, pk):
     return render(request, "groups/_participant_results.html", {"group": group, "q": q, "results": results})
 
 
+@access.registration_required
 def enrolment_end(request, pk, enrolment_pk):
     """Uitstroom: end an enrolment with a date and a reason."""
     group = get_group_for_user(request, pk)
@@ -289,6 +287,7 @@ def _roll_call(group, session, day):
     return list(queryset.order_by("first_name", "last_name", "pk"))
 
 
+@access.registration_required
 def session_create(request, pk):
     """Nieuwe bijeenkomst: pre-filled with today (or ?date=) and the group's usual time."""
     group = get_group_for_user(request, pk)
@@ -300,6 +299,7 @@ def session_create(request, pk):
     return _session_form(request, group, session)
 
 
+@access.registration_required
 def session_edit(request, pk, session_pk):
     session = get_session_for_user(request, pk, session_pk)
     return _session_form(request, session.group, session)
@@ -431,6 +431,7 @@ def _save_session(request, group, form, statuses, walkin, chosen, is_new, cancel
 
 
 @require_POST
+@access.registration_required
 def session_delete(request, pk, session_pk):
     """Remove a session logged by mistake (with its attendance)."""
     session = get_session_for_user(request, pk, session_pk)

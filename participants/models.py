@@ -13,17 +13,14 @@ from django.db.models.functions import Concat, Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from collectief.models import Framework, LifeDomain, Neighbourhood, Team, is_administrator
+from collectief import access
+from collectief.models import Framework, LifeDomain, Neighbourhood, Team
 
 
 class ParticipantQuerySet(models.QuerySet):
     def for_user(self, user):
-        """Participants of the user's team(s); all for administrators; none for anyone else."""
-        if not user.is_authenticated:
-            return self.none()
-        if is_administrator(user):
-            return self
-        return self.filter(team__memberships__user=user).distinct()
+        """Participants of the user's team(s) (see collectief.access)."""
+        return access.scope(self, user)
 
     def likely_duplicates(self, first_name: str, last_name: str, birth_date=None, postcode: str = ""):
         """Residents who may be the same person: a similar name and the same birth date or postcode.

@@ -2,10 +2,8 @@
 with its sections (change wishes, help requests, individual support, consent, groups)."""
 
 from dataclasses import dataclass
-from functools import wraps
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Prefetch, Q
@@ -16,7 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from collectief.models import is_administrator, log_event
+from collectief import access
+from collectief.models import log_event
 
 from .filters import ParticipantFilter
 from .forms import (
@@ -37,28 +36,10 @@ PAGE_SIZE = 25
 ATTENDANCE_SHOWN = 50
 
 
-def team_member_required(view):
-    """Only social workers and coordinators (any team) and administrators work with residents.
-
-    Municipality users never see personal data: they get 403 on every participant page.
-    """
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        user = request.user
-        if not (is_administrator(user) or user.memberships.exists()):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 def get_participant_for_user(request, pk, queryset=None):
     """The participant, if the user may see it; 404 otherwise (no hint that it exists)."""
     queryset = queryset if queryset is not None else Participant.objects.all()
-    return get_object_or_404(
-        queryset.for_user(request.user).select_related("team__municipality", "neighbourhood"), pk=pk
-    )
+    return access.get_for_user(queryset.select_related("team__municipality", "neighbourhood"), request.user, pk=pk)
 
 
 def _log_view(request, participant, page):
@@ -68,7 +49,7 @@ def _log_view(request, participant, page):
 # --- List -------------------------------------------------------------------------------------
 
 
-@team_member_required
+@access.registration_required
 def participant_list(request):
     base = (
         Participant.objects.for_user(request.user).select_related("team", "neighbourhood").with_active_flag()
@@ -99,7 +80,7 @@ def participant_list(request):
 # --- Register and edit ------------------------------------------------------------------------
 
 
-@team_member_required
+@access.registration_required
 def participant_create(request):
     form = ParticipantCreateForm(request.POST if request.method == "POST" else None, user=request.user)
     duplicates = []
@@ -138,7 +119,7 @@ def participant_create(request):
     )
 
 
-@team_member_required
+@access.registration_required
 def participant_edit(request, pk):
     participant = get_participant_for_user(request, pk)
     form = ParticipantForm(
@@ -208,7 +189,7 @@ def _render_detail(request, participant, bound_forms=None):
     )
 
 
-@team_member_required
+@access.registration_required
 def participant_detail(request, pk):
     participant = get_participant_for_user(request, pk, _detail_queryset())
     return _render_detail(request, participant)
@@ -293,7 +274,7 @@ def _save_item(request, participant, section_name, form, verb):
     return True
 
 
-@team_member_required
+@access.registration_required
 @require_POST
 def item_add(request, pk, section):
     sect = SECTIONS[section]
@@ -305,7 +286,7 @@ def item_add(request, pk, section):
     return _render_detail(request, participant, {section: form})
 
 
-@team_member_required
+@access.registration_required
 def item_edit(request, pk, item_pk, section):
     sect = SECTIONS[section]
     participant = get_participant_for_user(request, pk)
@@ -330,7 +311,7 @@ def item_edit(request, pk, item_pk, section):
     return render(request, "participants/item_form.html", context)
 
 
-@team_member_required
+@access.registration_required
 def item_delete(request, pk, item_pk, section):
     sect = SECTIONS[section]
     participant = get_participant_for_user(request, pk)
@@ -350,7 +331,7 @@ def item_delete(request, pk, item_pk, section):
     )
 
 
-@team_member_required
+@access.registration_required
 @require_POST
 def change_wish_status(request, pk, item_pk):
     participant = get_participant_for_user(request, pk)
@@ -371,7 +352,7 @@ def change_wish_status(request, pk, item_pk):
     return redirect(_detail_url(participant, "change-wishes"))
 
 
-@team_member_required
+@access.registration_required
 @require_POST
 def consent_add(request, pk):
     participant = get_participant_for_user(request, pk, _detail_queryset())

@@ -8,50 +8,30 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from collectief.models import Membership, Municipality, is_administrator, municipality_of
+from collectief import access
+from collectief.models import Municipality
 
 from .periods import Period, quarter
-
-
-def managed_municipalities(user):
-    """Municipalities whose dashboard and reports the user manages.
-
-    Administrators: all. Coordinators: the municipality of every team they coordinate.
-    Everyone else (social workers, municipality users): none.
-    """
-    if not user.is_authenticated:
-        return Municipality.objects.none()
-    if is_administrator(user):
-        return Municipality.objects.all()
-    return Municipality.objects.filter(
-        teams__memberships__user=user, teams__memberships__role=Membership.Role.COORDINATOR
-    ).distinct()
-
-
-def can_manage_reports(user) -> bool:
-    """Coordinators and administrators see dashboards and manage quarterly reports."""
-    return managed_municipalities(user).exists()
 
 
 class QuarterlyReportQuerySet(models.QuerySet):
     def for_user(self, user):
         """Reports the user may see: all of the managed municipalities, plus (for a
         municipality user) the *approved* reports of their own municipality. Nothing else."""
-        if not user.is_authenticated:
-            return self.none()
-        if is_administrator(user):
-            return self
-        visible = Q(municipality__in=managed_municipalities(user))
-        own = municipality_of(user)
-        if own is not None:
-            visible |= Q(municipality=own, status=QuarterlyReport.Status.APPROVED)
+        user_access = access.access_for(user)
+        visible = Q(pk__in=[])
+        if user_access.has_any(access.REPORT_MANAGEMENT):
+            visible = user_access.managed_municipality_q()
+        if user_access.municipality_id is not None:
+            visible |= Q(municipality_id=user_access.municipality_id, status=QuarterlyReport.Status.APPROVED)
         return self.filter(visible)
 
     def managed_by(self, user):
         """Reports the user may generate, annotate and approve."""
-        if not user.is_authenticated:
+        user_access = access.access_for(user)
+        if not user_access.has_any(access.REPORT_MANAGEMENT):
             return self.none()
-        return self.filter(municipality__in=managed_municipalities(user))
+        return self.filter(user_access.managed_municipality_q())
 
     def approved(self):
         return self.filter(status=QuarterlyReport.Status.APPROVED)

@@ -1,10 +1,10 @@
 """Dashboard and quarterly-report pages.
 
-Access (see docs/reporting.md):
+Access (collectief.access; see docs/architecture.md):
 - coordinators: dashboard and reports of the municipalities of the teams they coordinate;
   administrators: all municipalities;
 - municipality users: only the approved reports of their own municipality (list, PDF, CSV);
-- anyone else (social workers): 403 on the pages; a report they may not see is a 404.
+- anyone else (social workers): 403 on every page; a report of another municipality is a 404.
 """
 
 import datetime
@@ -19,21 +19,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from collectief.models import log_event, municipality_of
+from collectief import access
+from collectief.models import log_event
 
 from . import charts, presentation, quality, services
 from .cache import cached_kpis, cached_trend
 from .csv_export import render_csv
 from .forms import ApproveForm, DashboardForm, GenerateForm, NoteForm
-from .models import QuarterlyReport, can_manage_reports, managed_municipalities
+from .models import QuarterlyReport
 from .periods import Period, last_quarters, months, same_period_last_year
 
 REPORTS_PER_PAGE = 40
-
-
-def _require_manager(user):
-    if not can_manage_reports(user):
-        raise PermissionDenied
 
 
 def get_report_for_user(request, pk, *, manage: bool = False) -> QuarterlyReport:
@@ -52,10 +48,10 @@ def _twelve_months_to(end: datetime.date) -> Period:
 
 
 @require_GET
+@access.report_management_required
 def dashboard(request):
     """The coordinator's dashboard: real (unsuppressed) numbers of one municipality and period."""
-    _require_manager(request.user)
-    municipalities = managed_municipalities(request.user).order_by("name")
+    municipalities = access.managed_municipalities(request.user).order_by("name")
     today = timezone.localdate()
     bound = any(key in request.GET for key in ("municipality", "period", "start", "end"))
     form = DashboardForm(request.GET if bound else {}, municipalities=municipalities, today=today)
@@ -108,9 +104,7 @@ def dashboard(request):
 
 def _reports_page(request, generate_form=None, status=200):
     user = request.user
-    manager = can_manage_reports(user)
-    if not manager and municipality_of(user) is None:
-        raise PermissionDenied
+    manager = access.can_manage_reports(user)
     reports = QuarterlyReport.objects.for_user(user).select_related("municipality")
     if not manager:
         reports = reports.approved()
@@ -118,7 +112,7 @@ def _reports_page(request, generate_form=None, status=200):
                      REPORTS_PER_PAGE).get_page(request.GET.get("page"))
     if manager and generate_form is None:
         generate_form = GenerateForm(
-            municipalities=managed_municipalities(user).order_by("name"), today=timezone.localdate()
+            municipalities=access.managed_municipalities(user).order_by("name"), today=timezone.localdate()
         )
     return render(
         request,
@@ -129,17 +123,18 @@ def _reports_page(request, generate_form=None, status=200):
 
 
 @require_GET
+@access.report_reading_required
 def reports(request):
     """Coordinators: all reports of their municipalities; municipality users: approved ones only."""
     return _reports_page(request)
 
 
 @require_POST
+@access.report_management_required
 def generate(request):
     """Generate (or refresh) a quarter's report; a new version when the quarter has an approved one."""
-    _require_manager(request.user)
     form = GenerateForm(
-        request.POST, municipalities=managed_municipalities(request.user).order_by("name"),
+        request.POST, municipalities=access.managed_municipalities(request.user).order_by("name"),
         today=timezone.localdate(),
     )
     if not form.is_valid():
@@ -178,12 +173,14 @@ def _detail(request, report, *, note_form=None, approve_form=None, status=200):
 
 
 @require_GET
+@access.report_reading_required
 def report_detail(request, pk):
     report = get_report_for_user(request, pk)
     return _detail(request, report)
 
 
 @require_GET
+@access.report_management_required
 def report_status(request, pk):
     """The small status fragment that htmx polls every second while the report is generated."""
     report = get_report_for_user(request, pk, manage=True)
@@ -195,6 +192,7 @@ def report_status(request, pk):
 
 
 @require_POST
+@access.report_management_required
 def report_note(request, pk):
     report = get_report_for_user(request, pk, manage=True)
     form = NoteForm(request.POST)
@@ -215,6 +213,7 @@ def report_note(request, pk):
 
 
 @require_POST
+@access.report_management_required
 def report_approve(request, pk):
     report = get_report_for_user(request, pk, manage=True)
     form = ApproveForm(request.POST)
@@ -232,6 +231,7 @@ def report_approve(request, pk):
 
 
 @require_GET
+@access.report_reading_required
 def report_pdf(request, pk):
     report = get_report_for_user(request, pk)
     if not report.has_pdf:
@@ -247,6 +247,7 @@ def report_pdf(request, pk):
 
 
 @require_GET
+@access.report_reading_required
 def report_csv(request, pk):
     report = get_report_for_user(request, pk)
     if not report.has_pdf or not report.figures:
