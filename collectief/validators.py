@@ -34,9 +34,9 @@ def validate_plausible_date(value: datetime.date | None):
     latest = latest_plausible_date()
     if not EARLIEST_DATE <= value <= latest:
         raise ValidationError(
-            _("%(date)s is not a plausible date; expected a date from %(earliest)s to %(latest)s."),
+            _("%(value)s is not a plausible date; expected a date from %(earliest)s to %(latest)s."),
             code="implausible_date",
-            params={"date": value.isoformat(), "earliest": EARLIEST_DATE.isoformat(), "latest": latest.isoformat()},
+            params={"value": value.isoformat(), "earliest": EARLIEST_DATE.isoformat(), "latest": latest.isoformat()},
         )
 
 
@@ -94,7 +94,7 @@ def check_period(start, end, *, end_field: str = "end_date", message=None):
     """Raise a ValidationError on ``end_field`` when ``end`` lies before ``start``."""
     if start and end and end < start:
         raise ValidationError(
-            {end_field: message or _("The end date cannot be before the start date (%(start)s).")
-             % {"start": start.strftime("%d-%m-%Y")}},
+            {end_field: (message or _("The end date cannot be before the start date."))
+             % {"start": start.strftime("%d-%m-%Y"), "date": start.strftime("%d-%m-%Y")}},
             code="end_before_start",
         )

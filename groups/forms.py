@@ -1,6 +1,5 @@
 """Forms for groups, enrolments and the session roll call."""
 
-import datetime
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -9,13 +8,12 @@ from django.utils.translation import gettext_lazy as _
 
 from collectief.forms import TeamScopedFormMixin
 from collectief.models import EndReason, Team
+from collectief.validators import validate_plausible_date
 from participants.forms import DateInput, ParticipantCreateForm, ParticipantForm
 from participants.models import Participant
 
 from .models import Attendance, Enrolment, Group, Session
-
-# Dates far outside the working life of the registry are typing mistakes (e.g. 0202 for 2022).
-EARLIEST = datetime.date(1990, 1, 1)
+from .services import WALK_IN_FIELDS
 
 
 class TimeInput(forms.TimeInput):
@@ -23,17 +21,6 @@ class TimeInput(forms.TimeInput):
 
     def __init__(self, **kwargs):
         super().__init__(format="%H:%M", **kwargs)
-
-
-def _check_year(value, field_label):
-    if value is None:
-        return
-    latest = timezone.localdate() + datetime.timedelta(days=5 * 366)
-    if not EARLIEST <= value <= latest:
-        raise forms.ValidationError(
-            _("Check the %(field)s: %(date)s is not a plausible date.")
-            % {"field": field_label, "date": value.isoformat()}
-        )
 
 
 class GroupForm(TeamScopedFormMixin, forms.ModelForm):
@@ -81,40 +68,11 @@ class GroupForm(TeamScopedFormMixin, forms.ModelForm):
                 self.fields["facilitators"].initial = [user.pk]
             self.fields["start_date"].initial = timezone.localdate()
 
-    def clean_start_date(self):
-        value = self.cleaned_data["start_date"]
-        _check_year(value, _("start date"))
-        return value
-
-    def clean_end_date(self):
-        value = self.cleaned_data.get("end_date")
-        _check_year(value, _("end date"))
-        return value
-
-    def clean_usual_duration_minutes(self):
-        value = self.cleaned_data["usual_duration_minutes"]
-        if not 5 <= value <= 24 * 60:
-            raise forms.ValidationError(_("Enter a duration between 5 and 1440 minutes."))
-        return value
-
-    def clean_handed_over_on(self):
-        value = self.cleaned_data.get("handed_over_on")
-        _check_year(value, _("hand-over date"))
-        return value
-
     def clean(self):
+        # Dates, durations and the hand-over rule are the model's (Group.clean, collectief.validators).
+        # Facilitators are a many-to-many field, which a model cannot check before it is saved.
         cleaned = super().clean()
         status = cleaned.get("status")
-        start, end = cleaned.get("start_date"), cleaned.get("end_date")
-        handed_over_on = cleaned.get("handed_over_on")
-        if start and end and end < start:
-            self.add_error("end_date", _("The end date cannot be before the start date."))
-        if status == Group.Status.SELF_RUNNING and not handed_over_on and "handed_over_on" not in self.errors:
-            self.add_error(
-                "handed_over_on", _("A self-running group needs the date it was handed over to the residents.")
-            )
-        if start and handed_over_on and handed_over_on < start:
-            self.add_error("handed_over_on", _("The hand-over date cannot be before the start date."))
         if status and status != Group.Status.SELF_RUNNING and not cleaned.get("facilitators") \
                 and "facilitators" not in self.errors:
             self.add_error(
@@ -137,7 +95,7 @@ class EnrolForm(forms.Form):
     referral_source = forms.ChoiceField(
         label=_("referred by"), choices=[("", "---------"), *Enrolment.ReferralSource.choices], required=False
     )
-    start_date = forms.DateField(label=_("start date"), widget=DateInput())
+    start_date = forms.DateField(label=_("start date"), widget=DateInput(), validators=[validate_plausible_date])
 
     def __init__(self, *args, user, group, **kwargs):
         super().__init__(*args, **kwargs)
@@ -145,16 +103,11 @@ class EnrolForm(forms.Form):
         self.fields["participant"].queryset = enrollable(user, group)
         self.fields["start_date"].initial = timezone.localdate()
 
-    def clean_start_date(self):
-        value = self.cleaned_data["start_date"]
-        _check_year(value, _("start date"))
-        return value
-
 
 def enrollable(user, group):
-    """Residents of the user's teams without a running enrolment in the group."""
+    """Residents of the user's teams who are not (about to be) a member of the group."""
     return Participant.objects.for_user(user).exclude(
-        pk__in=Enrolment.objects.filter(group=group, end_date__isnull=True).values("participant_id")
+        pk__in=group.enrolments.not_ended().values("participant_id")
     )
 
 
@@ -175,15 +128,6 @@ class EndEnrolmentForm(forms.ModelForm):
         if not self.initial.get("end_date"):
             self.initial["end_date"] = timezone.localdate()
 
-    def clean_end_date(self):
-        value = self.cleaned_data["end_date"]
-        _check_year(value, _("end date"))
-        if value < self.instance.start_date:
-            raise forms.ValidationError(
-                _("The end date cannot be before the start of the enrolment (%(date)s).")
-                % {"date": self.instance.start_date.strftime("%d-%m-%Y")}
-            )
-        return value
 
 
 class SessionForm(forms.ModelForm):
@@ -206,46 +150,8 @@ class SessionForm(forms.ModelForm):
         self.fields["head_count"].widget.attrs.update(min=0, max=500)
         self.fields["head_count"].label = _("Walk-ins not registered (number)")
 
-    def clean_duration_minutes(self):
-        value = self.cleaned_data["duration_minutes"]
-        if not 5 <= value <= 24 * 60:
-            raise forms.ValidationError(_("Enter a duration between 5 and 1440 minutes."))
-        return value
-
-    def clean_date(self):
-        value = self.cleaned_data["date"]
-        _check_year(value, _("date"))
-        if value < self.group.start_date:
-            raise forms.ValidationError(
-                _("The group started on %(date)s; a session cannot be earlier.")
-                % {"date": self.group.start_date.strftime("%d-%m-%Y")}
-            )
-        if self.group.end_date and value > self.group.end_date:
-            raise forms.ValidationError(
-                _("The group ended on %(date)s; a session cannot be later.")
-                % {"date": self.group.end_date.strftime("%d-%m-%Y")}
-            )
-        return value
-
     def clean_head_count(self):
-        value = self.cleaned_data.get("head_count") or 0
-        if value > 500:
-            raise forms.ValidationError(_("Check the number of walk-ins: at most 500."))
-        return value
-
-    def clean(self):
-        cleaned = super().clean()
-        day, status = cleaned.get("date"), cleaned.get("status")
-        # A session is logged after it took place; a cancellation may be recorded in advance.
-        if day and status == Session.Status.HELD and day > timezone.localdate():
-            self.add_error(
-                "date",
-                _("A session in the future cannot be logged as held yet. Log it on the day, "
-                  "or mark it as cancelled if it will not take place."),
-            )
-        if status == Session.Status.CANCELLED:
-            cleaned["head_count"] = 0
-        return cleaned
+        return self.cleaned_data.get("head_count") or 0
 
 
 ATTENDANCE_CHOICES = {value for value, _label in Attendance.Status.choices}
@@ -284,7 +190,7 @@ def read_attendance(data, rows) -> tuple[dict[int, str], list[str]]:
 class WalkInForm(ParticipantForm):
     """ParticipantForm reduced to what a walk-in gives at the door; the team is the group's."""
 
-    WALK_IN_FIELDS = ("first_name", "last_name", "birth_date", "postcode")
+    WALK_IN_FIELDS = WALK_IN_FIELDS
 
     # Registering a person needs their consent, at the door as much as at the desk.
     consent_registration = ParticipantCreateForm.base_fields["consent_registration"]
@@ -307,14 +213,104 @@ class WalkInForm(ParticipantForm):
         """
         return any((data.get(f"{prefix}-{name}") or "").strip() for name in cls.WALK_IN_FIELDS)
 
-    def clean_birth_date(self):
-        if self.cleaned_data.get("birth_date") is None:
-            return None
-        return super().clean_birth_date()
-
     def clean(self):
         cleaned = super().clean()
         for name in ("first_name", "last_name", "birth_date"):
             if not cleaned.get(name) and name not in self.errors:
                 self.add_error(name, _("Fill in first name, last name and birth date of the new participant."))
         return cleaned
+
+
+class RollCall:
+    """The roll call page as one form: the session, everyone's attendance and an optional walk-in.
+
+    ``is_valid()`` binds the three parts; afterwards ``session``, ``statuses`` and ``walk_in``
+    are what ``services.log_session`` saves, and ``context()`` is what the page shows (with the
+    errors, and the likely duplicates of a walk-in to choose from).
+    """
+
+    def __init__(self, data, *, user, group, session):
+        self.data, self.user, self.group, self.session = data, user, group, session
+        self.form = SessionForm(data, instance=session, group=group)
+        self.wants_walk_in = data is not None and WalkInForm.filled_in(data)
+        self._walk_in_form = None
+        self.day = session.date or timezone.localdate()
+        self.errors, self.matches, self.walk_in, self.statuses = [], [], None, {}
+        self.walk_in_invalid = False
+        self._rows = None
+
+    @property
+    def walk_in_form(self) -> WalkInForm:
+        # Built only when used: a save without a walk-in costs no queries for it.
+        if self._walk_in_form is None:
+            self._walk_in_form = WalkInForm(
+                self.data if self.wants_walk_in else None, prefix="walkin", user=self.user, group=self.group
+            )
+        return self._walk_in_form
+
+    @property
+    def is_bound(self) -> bool:
+        return self.data is not None
+
+    @property
+    def rows(self):
+        if self._rows is None:
+            self._rows = self.session.roll_call(self.day)
+        return self._rows
+
+    def is_valid(self) -> bool:
+        valid = self.form.is_valid()
+        if valid:
+            self.day = self.form.cleaned_data["date"]
+        self.statuses, errors = read_attendance(self.data, self.rows)
+        self.errors.extend(errors)
+        if self.wants_walk_in:
+            valid = self._clean_walk_in(valid) and valid
+        return valid and not self.errors and not self.matches
+
+    def _clean_walk_in(self, session_valid: bool) -> bool:
+        if session_valid and self.form.cleaned_data["status"] == Session.Status.CANCELLED:
+            self.errors.append(_("A cancelled session has no walk-ins: empty the new participant or choose held."))
+            return False
+        self.walk_in_invalid = not self.walk_in_form.is_valid()
+        if self.walk_in_invalid or not session_valid or self.errors:
+            return False
+        choice = self.data.get("walkin-match", "")
+        scoped = Participant.objects.for_user(self.user)
+        if choice == "new":
+            self.walk_in = self.walk_in_form.save(commit=False)
+        elif choice:
+            self.walk_in = scoped.filter(pk=int(choice)).first() if choice.isdigit() else None
+            if self.walk_in is None:
+                self.errors.append(_("Choose the resident again: the one chosen cannot be found."))
+        else:
+            data = self.walk_in_form.cleaned_data
+            self.matches = list(scoped.likely_duplicates(
+                data["first_name"], data["last_name"], data["birth_date"], data["postcode"]
+            )[:5])
+            if not self.matches:
+                self.walk_in = self.walk_in_form.save(commit=False)
+        return self.walk_in is not None
+
+    def add_error(self, error: forms.ValidationError):
+        """Show an error the service raised (the models' rules) above the roll call."""
+        self.errors.extend(error.messages)
+
+    def context(self) -> dict:
+        recorded = self.statuses if self.is_bound else {
+            row.pk: getattr(row, "recorded", None) or Attendance.Status.PRESENT for row in self.rows
+        }
+        for row in self.rows:
+            row.current = recorded.get(row.pk, Attendance.Status.PRESENT)
+        return {
+            "group": self.group,
+            "session": self.session if self.session.pk else None,
+            "form": self.form,
+            "walkin": self.walk_in_form,
+            "walkin_open": self.walk_in_invalid or bool(self.matches),
+            "rows": self.rows,
+            "errors": self.errors,
+            "matches": self.matches,
+            "attendance_choices": Attendance.Status.choices,
+            "present_count": sum(1 for row in self.rows if row.current == Attendance.Status.PRESENT),
+        }

@@ -3,8 +3,11 @@
 import datetime
 
 from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateRangeField, RangeOperators
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +15,12 @@ from django.utils.translation import gettext_lazy as _
 from collectief import access
 from collectief.models import EndReason, Framework, GroupKind, LifeDomain, Neighbourhood, Team
 from collectief.signals import registration_changed
+from collectief.validators import (
+    check_period,
+    validate_duration_minutes,
+    validate_head_count,
+    validate_plausible_date,
+)
 from participants.models import ChangeWish, Participant
 
 
@@ -97,7 +106,9 @@ class Group(models.Model):
         _("usual day"), choices=Weekday.choices, null=True, blank=True
     )
     usual_time = models.TimeField(_("usual start time"), null=True, blank=True)
-    usual_duration_minutes = models.PositiveSmallIntegerField(_("usual duration (minutes)"), default=90)
+    usual_duration_minutes = models.PositiveSmallIntegerField(
+        _("usual duration (minutes)"), default=90, validators=[validate_duration_minutes]
+    )
     planned_sessions = models.PositiveSmallIntegerField(_("planned number of sessions"), null=True, blank=True)
     capacity = models.PositiveSmallIntegerField(_("capacity"), null=True, blank=True)
     facilitators = models.ManyToManyField(
@@ -108,9 +119,11 @@ class Group(models.Model):
         help_text=_("Volunteers, peer experts or partner organisations (names)."),
     )
     status = models.CharField(_("status"), max_length=15, choices=Status.choices, default=Status.FORMING)
-    start_date = models.DateField(_("start date"))
-    end_date = models.DateField(_("end date"), null=True, blank=True)
-    handed_over_on = models.DateField(_("handed over on"), null=True, blank=True)
+    start_date = models.DateField(_("start date"), validators=[validate_plausible_date])
+    end_date = models.DateField(_("end date"), null=True, blank=True, validators=[validate_plausible_date])
+    handed_over_on = models.DateField(
+        _("handed over on"), null=True, blank=True, validators=[validate_plausible_date]
+    )
     external_id = models.CharField(_("external id"), max_length=50, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -130,6 +143,16 @@ class Group(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        check_period(self.start_date, self.end_date)
+        if self.status == self.Status.SELF_RUNNING and not self.handed_over_on:
+            raise ValidationError({"handed_over_on": _(
+                "A self-running group needs the date it was handed over to the residents."
+            )})
+        check_period(self.start_date, self.handed_over_on, end_field="handed_over_on", message=_(
+            "The hand-over date cannot be before the start date."
+        ))
 
     @property
     def run_by_organisation(self) -> bool:
@@ -173,11 +196,41 @@ class Group(models.Model):
         return self.due_date(getattr(self, "last_session_date", None), getattr(self, "held_sessions", 0))
 
 
+def running_on(on: datetime.date, prefix: str = "") -> Q:
+    """THE definition of an active enrolment: started on or before ``on`` and not ended before it.
+
+    Both dates are inclusive; an empty end date means it is still running. ``prefix`` is the path
+    from the queried model (``"enrolments__"`` from Participant). ``Enrolment.is_running_on`` is
+    the same rule for one row already in memory.
+    """
+    return Q(**{f"{prefix}start_date__lte": on}) & (
+        Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": on})
+    )
+
+
 class EnrolmentQuerySet(models.QuerySet):
     def active(self, on: datetime.date | None = None):
         """Enrolments running on the given day (today by default)."""
+        return self.filter(running_on(on or timezone.localdate()))
+
+    def not_ended(self, on: datetime.date | None = None):
+        """Enrolments running on ``on`` or starting later: the resident is (about to be) a member."""
         on = on or timezone.localdate()
-        return self.filter(Q(end_date__isnull=True) | Q(end_date__gte=on), start_date__lte=on)
+        return self.filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
+
+    def overlapping(self, start: datetime.date, end: datetime.date | None):
+        """Enrolments whose period shares at least one day with [start, end] (end None = open)."""
+        overlap = Q(end_date__isnull=True) | Q(end_date__gte=start)
+        if end is not None:
+            overlap &= Q(start_date__lte=end)
+        return self.filter(overlap)
+
+
+class DateRange(models.Func):
+    """PostgreSQL ``daterange(start, end, '[]')``; an empty end is an open range."""
+
+    function = "DATERANGE"
+    output_field = DateRangeField()
 
 
 class Enrolment(models.Model):
@@ -198,8 +251,8 @@ class Enrolment(models.Model):
     )
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="enrolments", verbose_name=_("group"))
     role = models.CharField(_("role"), max_length=12, choices=Role.choices, default=Role.PARTICIPANT)
-    start_date = models.DateField(_("start date"), default=datetime.date.today)
-    end_date = models.DateField(_("end date"), null=True, blank=True)
+    start_date = models.DateField(_("start date"), default=datetime.date.today, validators=[validate_plausible_date])
+    end_date = models.DateField(_("end date"), null=True, blank=True, validators=[validate_plausible_date])
     end_reason = models.ForeignKey(
         EndReason, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("end reason")
     )
@@ -222,14 +275,45 @@ class Enrolment(models.Model):
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
                 name="enrolment_end_after_start",
             ),
-            # One running enrolment per resident and group; re-enrolment after an end is fine.
-            models.UniqueConstraint(
-                fields=["participant", "group"], condition=Q(end_date__isnull=True), name="one_open_enrolment"
+            # A resident holds at most one enrolment in a group on any day: periods may not overlap
+            # (re-enrolment after an end is fine). Needs the btree_gist extension (migration 0002).
+            ExclusionConstraint(
+                name="enrolment_no_overlap",
+                expressions=[
+                    ("participant", RangeOperators.EQUAL),
+                    ("group", RangeOperators.EQUAL),
+                    (DateRange("start_date", "end_date", models.Value("[]")), RangeOperators.OVERLAPS),
+                ],
+                violation_error_message=_("This resident is already enrolled in this group in that period."),
             ),
         ]
 
     def __str__(self):
         return f"{self.participant} – {self.group}"
+
+    def is_running_on(self, on: datetime.date) -> bool:
+        """``running_on`` for this row."""
+        return self.start_date <= on and (self.end_date is None or self.end_date >= on)
+
+    def clean(self):
+        check_period(self.start_date, self.end_date, message=_(
+            "The end date cannot be before the start of the enrolment (%(date)s)."
+        ))
+        if self.end_date and not self.end_reason_id:
+            raise ValidationError({"end_reason": _("Say why the enrolment ended.")})
+        if self.participant_id and self.group_id and self.start_date:
+            clash = (
+                Enrolment.objects.filter(participant_id=self.participant_id, group_id=self.group_id)
+                .overlapping(self.start_date, self.end_date).exclude(pk=self.pk).order_by("start_date").first()
+            )
+            if clash is not None:
+                raise ValidationError(
+                    _("This resident is already enrolled in this group from %(start)s%(until)s.")
+                    % {"start": clash.start_date.strftime("%d-%m-%Y"),
+                       "until": (_(" to %(end)s") % {"end": clash.end_date.strftime("%d-%m-%Y")})
+                       if clash.end_date else ""},
+                    code="overlap",
+                )
 
 
 class Session(models.Model):
@@ -240,13 +324,15 @@ class Session(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("group"))
-    date = models.DateField(_("date"))
+    date = models.DateField(_("date"), validators=[validate_plausible_date])
     start_time = models.TimeField(_("start time"))
-    duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"), default=90)
+    duration_minutes = models.PositiveSmallIntegerField(
+        _("duration (minutes)"), default=90, validators=[validate_duration_minutes]
+    )
     topic = models.CharField(_("topic"), max_length=200, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.HELD)
     head_count = models.PositiveSmallIntegerField(
-        _("walk-ins not registered"), default=0,
+        _("walk-ins not registered"), default=0, validators=[validate_head_count],
         help_text=_("Anonymous count of people who came but are not registered."),
     )
     notes = models.CharField(_("short note"), max_length=500, blank=True)
@@ -270,20 +356,57 @@ class Session(models.Model):
     def __str__(self):
         return f"{self.group} {self.date:%Y-%m-%d}"
 
-    @transaction.atomic
+    def clean(self):
+        if self.status == self.Status.CANCELLED:
+            self.head_count = 0  # a cancelled session has no walk-ins
+        if not (self.date and self.group_id):
+            return
+        group = self.group
+        if self.date < group.start_date:
+            raise ValidationError({"date": _("The group started on %(date)s; a session cannot be earlier.")
+                                   % {"date": group.start_date.strftime("%d-%m-%Y")}})
+        if group.end_date and self.date > group.end_date:
+            raise ValidationError({"date": _("The group ended on %(date)s; a session cannot be later.")
+                                   % {"date": group.end_date.strftime("%d-%m-%Y")}})
+        # A session is logged after it took place; a cancellation may be recorded in advance.
+        if self.status == self.Status.HELD and self.date > timezone.localdate():
+            raise ValidationError({"date": _(
+                "A session in the future cannot be logged as held yet. Log it on the day, "
+                "or mark it as cancelled if it will not take place."
+            )})
+
+    def roll_call(self, day: datetime.date) -> list[Participant]:
+        """Who is on the roll call for ``day``, with their ``role`` and ``recorded`` status, in one query.
+
+        Members enrolled on that day, plus anyone already recorded for this session (so that
+        editing an old session never drops a row of someone who has since left).
+        """
+        enrolled = Enrolment.objects.filter(running_on(day), group=self.group_id, participant=OuterRef("pk"))
+        queryset = Participant.objects.annotate(role=Subquery(enrolled.values("role")[:1]))
+        if self.pk:
+            recorded = Attendance.objects.filter(session=self.pk, participant=OuterRef("pk")).values("status")[:1]
+            queryset = queryset.annotate(recorded=Subquery(recorded)).filter(
+                Q(Exists(enrolled)) | Q(recorded__isnull=False)
+            )
+        else:
+            queryset = queryset.filter(Exists(enrolled))
+        return list(queryset.order_by("first_name", "last_name", "pk"))
+
     def mark_attendance(self, statuses: dict[int, str], *, new_session: bool = False):
         """Replace this session's attendance with {participant_id: status}, in bulk.
 
         ``new_session=True`` skips the DELETE for a session saved just now (it has no rows yet).
         """
-        if not new_session:
-            self.attendances.exclude(participant_id__in=statuses.keys()).delete()
-        Attendance.objects.bulk_create(
-            [Attendance(session=self, participant_id=pid, status=status) for pid, status in statuses.items()],
-            update_conflicts=True,
-            unique_fields=["session", "participant"],
-            update_fields=["status"],
-        )
+        # Atomic, but without a savepoint of its own inside the caller's transaction (fewer queries).
+        with transaction.atomic(savepoint=False):
+            if not new_session:
+                self.attendances.exclude(participant_id__in=statuses.keys()).delete()
+            Attendance.objects.bulk_create(
+                [Attendance(session=self, participant_id=pid, status=status) for pid, status in statuses.items()],
+                update_conflicts=True,
+                unique_fields=["session", "participant"],
+                update_fields=["status"],
+            )
         registration_changed.send(sender=Attendance)
 
 

@@ -3,9 +3,10 @@
 import datetime
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -13,11 +14,11 @@ from django.views.decorators.http import require_POST
 
 from collectief import access
 from collectief.models import log_event
-from participants.models import Consent, Participant
 
+from . import services
 from .filters import GroupFilter
-from .forms import EndEnrolmentForm, EnrolForm, GroupForm, SessionForm, WalkInForm, enrollable, read_attendance
-from .models import Attendance, Enrolment, Group, Session
+from .forms import EndEnrolmentForm, EnrolForm, GroupForm, RollCall, enrollable
+from .models import Attendance, Group, Session
 
 ROLL_CALL_COLUMNS = 12  # sessions shown in the attendance matrix of the group page
 SEARCH_RESULTS = 10
@@ -202,23 +203,7 @@ def enrol(request, pk):
     group = get_group_for_user(request, pk)
     form = EnrolForm(request.POST or None, user=request.user, group=group)
     if request.method == "POST":
-        if form.is_valid():
-            participant = form.cleaned_data["participant"]
-            try:
-                with transaction.atomic():
-                    enrolment = Enrolment.objects.create(
-                        group=group, participant=participant, role=form.cleaned_data["role"],
-                        referral_source=form.cleaned_data["referral_source"],
-                        start_date=form.cleaned_data["start_date"],
-                    )
-                    log_event(request.user, "enrolment.created", enrolment,
-                              {"fields": ["participant", "role", "referral_source", "start_date"]})
-            except IntegrityError:
-                # A double click: the first one enrolled the resident already.
-                messages.info(request, _("%(name)s is already enrolled.") % {"name": participant.full_name})
-            else:
-                messages.success(request, _("%(name)s is enrolled in %(group)s.")
-                                 % {"name": participant.full_name, "group": group.name})
+        if form.is_valid() and _enrol(request, group, form):
             return redirect("groups:enrol", pk=group.pk)
         messages.error(request, _("The resident could not be enrolled; see the message below."))
     q = _search_text(request)
@@ -230,6 +215,25 @@ def enrol(request, pk):
     return render(request, "groups/enrol.html", {
         "group": group, "form": form, "q": q, "results": results, "members": members,
     })
+
+
+def _enrol(request, group, form) -> bool:
+    """Enrol the chosen resident; False (with the reason on the form) when the rules refuse it."""
+    participant = form.cleaned_data["participant"]
+    try:
+        services.enrol(request.user, group, participant, role=form.cleaned_data["role"],
+                       referral_source=form.cleaned_data["referral_source"],
+                       start_date=form.cleaned_data["start_date"])
+    except ValidationError as error:
+        form.add_error(None, error.messages)
+        return False
+    except IntegrityError:
+        # A double click racing past the check: the first one enrolled the resident already.
+        messages.info(request, _("%(name)s is already enrolled.") % {"name": participant.full_name})
+        return True
+    messages.success(request, _("%(name)s is enrolled in %(group)s.")
+                     % {"name": participant.full_name, "group": group.name})
+    return True
 
 
 @access.registration_required
@@ -252,9 +256,8 @@ def enrolment_end(request, pk, enrolment_pk):
         return redirect("groups:detail", pk=group.pk)
     form = EndEnrolmentForm(request.POST or None, instance=enrolment)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
-            log_event(request.user, "enrolment.updated", enrolment, {"fields": ["end_date", "end_reason"]})
+        services.end_enrolment(request.user, enrolment, end_date=form.cleaned_data["end_date"],
+                               end_reason=form.cleaned_data["end_reason"])
         messages.success(request, _("The enrolment of %(name)s has ended.") % {"name": enrolment.participant.full_name})
         return redirect("groups:detail", pk=group.pk)
     if request.method == "GET":
@@ -265,26 +268,6 @@ def enrolment_end(request, pk, enrolment_pk):
 
 
 # --- Sessions: the roll call ---------------------------------------------------------------------
-
-
-def _roll_call(group, session, day):
-    """Who is on the roll call for ``day``, with their role and saved status, in one query.
-
-    Members enrolled on that day, plus anyone already recorded for this session (so that editing
-    an old session never drops a row of someone who has since left).
-    """
-    enrolled = Enrolment.objects.filter(group=group, participant=OuterRef("pk"), start_date__lte=day).filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=day)
-    )
-    queryset = Participant.objects.annotate(role=Subquery(enrolled.values("role")[:1]))
-    if session.pk:
-        recorded = Attendance.objects.filter(session=session, participant=OuterRef("pk")).values("status")[:1]
-        queryset = queryset.annotate(recorded=Subquery(recorded)).filter(
-            Q(Exists(enrolled)) | Q(recorded__isnull=False)
-        )
-    else:
-        queryset = queryset.filter(Exists(enrolled))
-    return list(queryset.order_by("first_name", "last_name", "pk"))
 
 
 @access.registration_required
@@ -306,128 +289,51 @@ def session_edit(request, pk, session_pk):
 
 
 def _session_form(request, group, session):
-    user, is_new = request.user, session.pk is None
-    post = request.POST if request.method == "POST" else None
-    original_slot = (session.date, session.start_time)
-    form = SessionForm(post, instance=session, group=group)
-    wants_walkin = post is not None and WalkInForm.filled_in(post)
-    walkin = WalkInForm(post, prefix="walkin", user=user, group=group) if wants_walkin else None
-    valid = form.is_valid() if post is not None else False
-    day = (form.cleaned_data.get("date") if valid else None) or original_slot[0] or timezone.localdate()
-    rows = _roll_call(group, session, day)
-    matches, errors, walkin_invalid = [], [], False
-    if post is not None:
-        statuses, errors = read_attendance(post, rows)
-        cancelled = valid and form.cleaned_data["status"] == Session.Status.CANCELLED
-        chosen = None
-        if wants_walkin and cancelled:
-            errors.append(_("A cancelled session has no walk-ins: empty the new participant or choose held."))
-        elif wants_walkin:
-            walkin_invalid = not walkin.is_valid()
-            valid = valid and not walkin_invalid
-            choice = post.get("walkin-match", "")
-            if valid and not errors and choice != "new":
-                scoped = Participant.objects.for_user(user)
-                if choice:
-                    chosen = scoped.filter(pk=int(choice)).first() if choice.isdigit() else None
-                    if chosen is None:
-                        errors.append(_("Choose the resident again: the one chosen cannot be found."))
-                else:
-                    data = walkin.cleaned_data
-                    matches = list(scoped.likely_duplicates(
-                        data["first_name"], data["last_name"], data["birth_date"], data["postcode"]
-                    )[:5])
-        if valid and not errors and not matches:
-            try:
-                session = _save_session(
-                    request, group, form, statuses, walkin if wants_walkin else None, chosen, is_new, cancelled
-                )
-            except IntegrityError:
-                if is_new:
-                    # A double submit or a second tab: the slot is taken; show what is saved.
-                    existing = Session.objects.filter(
-                        group=group, date=form.cleaned_data["date"], start_time=form.cleaned_data["start_time"]
-                    ).first()
-                    if existing is not None:
-                        messages.warning(request, _(
-                            "This session (%(date)s %(time)s) was already logged. Below is what is saved; "
-                            "change it here if needed."
-                        ) % {"date": _date(existing.date), "time": existing.start_time.strftime("%H:%M")})
-                        return redirect("groups:session_edit", pk=group.pk, session_pk=existing.pk)
-                errors.append(_("There is already a session of this group on that date and time."))
-                valid = False
-            else:
-                counts = {s: list(statuses.values()).count(s) for s in Attendance.Status.values}
-                if session.status == Session.Status.CANCELLED:
-                    text = _("Session of %(date)s saved as cancelled.") % {"date": _date(session.date)}
-                else:
-                    text = _("Session of %(date)s saved: %(present)s present, %(absent)s absent, "
-                             "%(excused)s excused.") % {"date": _date(session.date), **counts}
-                messages.success(request, text)
-                return redirect("groups:detail", pk=group.pk)
-        current = statuses
+    """Show the roll call, or save it: the session, everyone's attendance and a walk-in, at once."""
+    roll_call = RollCall(request.POST if request.method == "POST" else None,
+                         user=request.user, group=group, session=session)
+    if roll_call.is_bound and roll_call.is_valid():
+        try:
+            counts = services.log_session(request.user, roll_call.session, roll_call.statuses,
+                                          fields=roll_call.form.changed_data, walk_in=roll_call.walk_in)
+        except services.SlotTaken as taken:
+            return _already_logged(request, roll_call, taken.existing)
+        except ValidationError as error:
+            roll_call.add_error(error)
+        else:
+            messages.success(request, _saved_message(roll_call.session, counts))
+            return redirect("groups:detail", pk=group.pk)
+    elif not roll_call.is_bound:
+        _log_form_view(request.user, group, session)
+    return render(request, "groups/session_form.html", roll_call.context())
+
+
+def _already_logged(request, roll_call, existing):
+    """The date and time are taken: a double submit or a second tab shows what is saved instead."""
+    if existing is None or roll_call.session.pk is not None:
+        # Moving a session onto another one's slot: say so, keep both as they were.
+        roll_call.errors.append(_("There is already a session of this group on that date and time."))
+        return render(request, "groups/session_form.html", roll_call.context())
+    messages.warning(request, _(
+        "This session (%(date)s %(time)s) was already logged. Below is what is saved; change it here if needed."
+    ) % {"date": _date(existing.date), "time": existing.start_time.strftime("%H:%M")})
+    return redirect("groups:session_edit", pk=existing.group_id, session_pk=existing.pk)
+
+
+def _saved_message(session, counts) -> str:
+    if session.status == Session.Status.CANCELLED:
+        return _("Session of %(date)s saved as cancelled.") % {"date": _date(session.date)}
+    return _("Session of %(date)s saved: %(present)s present, %(absent)s absent, %(excused)s excused.") % {
+        "date": _date(session.date), **counts
+    }
+
+
+def _log_form_view(user, group, session):
+    # Opening the roll call shows the names of the group's members.
+    if session.pk is None:
+        log_event(user, "group.viewed", group, {"page": "session_form"})
     else:
-        current = {row.pk: getattr(row, "recorded", None) or Attendance.Status.PRESENT for row in rows}
-        if is_new:
-            log_event(user, "group.viewed", group, {"page": "session_form"})
-        else:
-            log_event(user, "session.viewed", session, {"page": "session_form"})
-    for row in rows:
-        row.current = current.get(row.pk, Attendance.Status.PRESENT)
-    if walkin is None:
-        walkin = WalkInForm(prefix="walkin", user=user, group=group)
-    return render(request, "groups/session_form.html", {
-        "group": group,
-        "session": session if not is_new else None,
-        "form": form,
-        "walkin": walkin,
-        "walkin_open": walkin_invalid or bool(matches),
-        "rows": rows,
-        "errors": errors,
-        "matches": matches,
-        "attendance_choices": Attendance.Status.choices,
-        "present_count": sum(1 for row in rows if row.current == Attendance.Status.PRESENT),
-    })
-
-
-def _save_session(request, group, form, statuses, walkin, chosen, is_new, cancelled):
-    """Save session, walk-in and attendance in one transaction; raises IntegrityError on a taken slot."""
-    user = request.user
-    with transaction.atomic():
-        session = form.save(commit=False)
-        session.group = group
-        if is_new:
-            session.created_by = user
-            session.save()
-        else:
-            session.save(update_fields=[*form.Meta.fields, "updated_at"])
-        if walkin is not None:
-            participant = chosen
-            if participant is None:
-                participant = walkin.save(commit=False)
-                participant.created_by = user
-                participant.save()
-                participant.record_consent(Consent.Purpose.REGISTRATION, True, user, date=session.date)
-                log_event(user, "participant.created", participant,
-                          {"fields": list(WalkInForm.WALK_IN_FIELDS), "via": "walk_in", "consent": "registration"})
-            if participant.pk not in statuses and not Enrolment.objects.filter(
-                group=group, participant=participant, end_date__isnull=True
-            ).exists():
-                enrolment = Enrolment.objects.create(
-                    group=group, participant=participant, start_date=session.date,
-                    referral_source=Enrolment.ReferralSource.SELF,
-                )
-                log_event(user, "enrolment.created", enrolment,
-                          {"fields": ["participant", "start_date", "referral_source"], "via": "walk_in"})
-            statuses[participant.pk] = Attendance.Status.PRESENT
-        if cancelled:
-            # A cancelled session stores no attendance (and no walk-ins).
-            statuses.clear()
-        session.mark_attendance(statuses, new_session=is_new)
-        counts = {s: list(statuses.values()).count(s) for s in Attendance.Status.values}
-        log_event(user, "session.created" if is_new else "session.updated", session,
-                  {"fields": sorted(form.changed_data), "attendance": counts})
-    return session
+        log_event(user, "session.viewed", session, {"page": "session_form"})
 
 
 @require_POST

@@ -1,5 +1,3 @@
-import datetime
-import re
 
 from django import forms
 from django.db import models
@@ -7,10 +5,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from collectief.forms import TeamScopedFormMixin
+from collectief.validators import POSTCODE_RE, normalise_postcode  # noqa: F401 - POSTCODE_RE: old import path
 
 from .models import ChangeWish, Consent, HelpRequest, IndividualSupport, Participant
-
-POSTCODE_RE = re.compile(r"^\s*([1-9][0-9]{3})\s*([A-Za-z]{2})\s*$")
 
 
 class DateInput(forms.DateInput):
@@ -37,22 +34,8 @@ class ParticipantForm(TeamScopedFormMixin, forms.ModelForm):
         if not self.instance.pk and len(teams) == 1:
             self.fields["team"].initial = teams[0].pk
 
-    def clean_birth_date(self):
-        birth_date = self.cleaned_data["birth_date"]
-        if birth_date > timezone.localdate():
-            raise forms.ValidationError(_("The birth date cannot be in the future."))
-        if birth_date < datetime.date(1900, 1, 1):
-            raise forms.ValidationError(_("Check the birth date: it is before 1900."))
-        return birth_date
-
     def clean_postcode(self):
-        postcode = self.cleaned_data.get("postcode", "")
-        if not postcode:
-            return ""
-        match = POSTCODE_RE.match(postcode)
-        if not match:
-            raise forms.ValidationError(_("Enter a Dutch postcode such as 8921 AB."))
-        return f"{match.group(1)} {match.group(2).upper()}"
+        return normalise_postcode(self.cleaned_data.get("postcode", ""))
 
     def clean(self):
         cleaned = super().clean()
@@ -86,12 +69,6 @@ class ParticipantCreateForm(ParticipantForm):
 # --- What a resident brings: change wishes, help requests, support, consent ---------------------
 
 
-def _not_in_future(value, message):
-    if value and value > timezone.localdate():
-        raise forms.ValidationError(message)
-    return value
-
-
 class CodeListChoicesMixin:
     """Offer only active codes, but keep the current one of an existing row selectable."""
 
@@ -123,9 +100,6 @@ class ChangeWishForm(CodeListChoicesMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.limit_code_lists()
-
-    def clean_start_date(self):
-        return _not_in_future(self.cleaned_data["start_date"], _("The date cannot be in the future."))
 
     def save(self, commit=True):
         wish = super().save(commit=False)
@@ -174,26 +148,6 @@ class HelpRequestForm(CodeListChoicesMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.limit_code_lists()
 
-    def clean_date(self):
-        return _not_in_future(self.cleaned_data["date"], _("The date cannot be in the future."))
-
-    def clean_closed_on(self):
-        return _not_in_future(self.cleaned_data.get("closed_on"), _("The date cannot be in the future."))
-
-    def clean(self):
-        cleaned = super().clean()
-        route, reason = cleaned.get("route"), cleaned.get("tenzij_reason")
-        if route == HelpRequest.Route.INDIVIDUAL and not reason:
-            self.add_error(
-                "tenzij_reason", _("Individual route: say why a group is not (yet) the answer.")
-            )
-        elif route in (HelpRequest.Route.COLLECTIVE, HelpRequest.Route.UNDECIDED):
-            # A reason for "not a group" makes no sense once a group is chosen (or nothing yet).
-            cleaned["tenzij_reason"] = ""
-        date, closed_on = cleaned.get("date"), cleaned.get("closed_on")
-        if date and closed_on and closed_on < date:
-            self.add_error("closed_on", _("The closing date cannot be before the date of the request."))
-        return cleaned
 
 
 PRODUCT_SUGGESTIONS = [
@@ -225,9 +179,7 @@ class IndividualSupportForm(CodeListChoicesMixin, forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        start, end = cleaned.get("start_date"), cleaned.get("end_date")
-        if start and end and end < start:
-            self.add_error("end_date", _("The end date cannot be before the start date."))
+        start = cleaned.get("start_date")
         product, framework = cleaned.get("product"), cleaned.get("framework")
         # The unique constraint includes the participant, which is not a form field, so the
         # form would not check it: a clash would otherwise end as a database error.
@@ -259,5 +211,4 @@ class ConsentForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["date"].initial = timezone.localdate
 
-    def clean_date(self):
-        return _not_in_future(self.cleaned_data["date"], _("The date cannot be in the future."))
+

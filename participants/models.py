@@ -15,6 +15,13 @@ from django.utils.translation import gettext_lazy as _
 
 from collectief import access
 from collectief.models import Framework, LifeDomain, Neighbourhood, Team
+from collectief.validators import (
+    check_period,
+    validate_birth_date,
+    validate_not_in_future,
+    validate_plausible_date,
+    validate_postcode,
+)
 
 
 class ParticipantQuerySet(models.QuerySet):
@@ -93,8 +100,8 @@ class Participant(models.Model):
     )
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
-    birth_date = models.DateField(_("birth date"))
-    postcode = models.CharField(_("postcode"), max_length=7, blank=True)
+    birth_date = models.DateField(_("birth date"), validators=[validate_birth_date])
+    postcode = models.CharField(_("postcode"), max_length=7, blank=True, validators=[validate_postcode])
     neighbourhood = models.ForeignKey(
         Neighbourhood, on_delete=models.PROTECT, null=True, blank=True, related_name="participants",
         verbose_name=_("neighbourhood"),
@@ -166,7 +173,7 @@ class Consent(models.Model):
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="consents")
     purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
     given = models.BooleanField(_("given"))
-    date = models.DateField(_("date"))
+    date = models.DateField(_("date"), validators=[validate_not_in_future])
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -201,7 +208,7 @@ class ChangeWish(models.Model):
         LifeDomain, on_delete=models.PROTECT, related_name="+", verbose_name=_("life domain")
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
-    start_date = models.DateField(_("since"), default=datetime.date.today)
+    start_date = models.DateField(_("since"), default=datetime.date.today, validators=[validate_not_in_future])
     end_date = models.DateField(_("closed on"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -221,8 +228,7 @@ class ChangeWish(models.Model):
         return self.text[:60]
 
     def clean(self):
-        if self.end_date and self.start_date and self.end_date < self.start_date:
-            raise ValidationError({"end_date": _("The end date cannot be before the start date.")})
+        check_period(self.start_date, self.end_date)
 
 
 class HelpRequest(models.Model):
@@ -248,12 +254,12 @@ class HelpRequest(models.Model):
     life_domain = models.ForeignKey(
         LifeDomain, on_delete=models.PROTECT, related_name="+", verbose_name=_("life domain")
     )
-    date = models.DateField(_("date"), default=datetime.date.today)
+    date = models.DateField(_("date"), default=datetime.date.today, validators=[validate_not_in_future])
     route = models.CharField(_("route"), max_length=12, choices=Route.choices, default=Route.UNDECIDED)
     tenzij_reason = models.CharField(
         _("reason for individual support"), max_length=12, choices=TenzijReason.choices, blank=True
     )
-    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True, validators=[validate_not_in_future])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -272,10 +278,9 @@ class HelpRequest(models.Model):
             )
         if self.route in (self.Route.COLLECTIVE, self.Route.UNDECIDED):
             self.tenzij_reason = ""
-        if self.closed_on and self.closed_on < self.date:
-            raise ValidationError(
-                {"closed_on": _("The closing date cannot be before the date of the request.")}
-            )
+        check_period(self.date, self.closed_on, end_field="closed_on", message=_(
+            "The closing date cannot be before the date of the request."
+        ))
 
 
 class IndividualSupport(models.Model):
@@ -286,8 +291,8 @@ class IndividualSupport(models.Model):
     framework = models.ForeignKey(
         Framework, on_delete=models.PROTECT, related_name="+", verbose_name=_("legal framework")
     )
-    start_date = models.DateField(_("start date"))
-    end_date = models.DateField(_("end date"), null=True, blank=True)
+    start_date = models.DateField(_("start date"), validators=[validate_plausible_date])
+    end_date = models.DateField(_("end date"), null=True, blank=True, validators=[validate_plausible_date])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -310,8 +315,7 @@ class IndividualSupport(models.Model):
         return f"{self.product} ({self.framework_id}) {self.start_date:%Y-%m-%d}"
 
     def clean(self):
-        if self.end_date and self.start_date and self.end_date < self.start_date:
-            raise ValidationError({"end_date": _("The end date cannot be before the start date.")})
+        check_period(self.start_date, self.end_date)
 
 
 SCORE = [MinValueValidator(0), MaxValueValidator(10)]

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from collectief import access
 from collectief.models import log_event
 
+from . import services
 from .filters import ParticipantFilter
 from .forms import (
     PRODUCT_SUGGESTIONS,
@@ -96,20 +97,11 @@ def participant_create(request):
                 .select_related("neighbourhood", "team")[:10]
             )
         if not duplicates:
-            with transaction.atomic():
-                participant = form.save(commit=False)
-                participant.created_by = request.user
-                participant.save()
-                participant.record_consent(Consent.Purpose.REGISTRATION, True, request.user)
-                log_event(
-                    request.user,
-                    "participant.created",
-                    participant,
-                    {
-                        "fields": [f for f in form.changed_data if f != "not_a_duplicate"],
-                        "duplicate_warning_overridden": data["not_a_duplicate"],
-                    },
-                )
+            participant = services.register_participant(
+                request.user, form.save(commit=False),
+                fields=[f for f in form.changed_data if f not in ("not_a_duplicate", "consent_registration")],
+                duplicate_warning_overridden=data["not_a_duplicate"],
+            )
             messages.success(request, _("%(name)s has been registered.") % {"name": participant.full_name})
             return redirect("participants:detail", pk=participant.pk)
     return render(
@@ -258,6 +250,10 @@ def _get_item(participant, section, item_pk):
 def _save_item(request, participant, section_name, form, verb):
     """Save a section form and audit it; False (with a form error) when the database refuses."""
     try:
+        if section_name == "help_request":
+            # The route of a help request ("collectief, tenzij") is decided in one place.
+            services.route_help_request(request.user, form.save(commit=False), fields=form.changed_data)
+            return True
         with transaction.atomic():
             item = form.save()
             # Logged against the participant, so "who touched this resident's record" is one lookup.

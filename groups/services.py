@@ -1,0 +1,135 @@
+"""Writes about groups that span several models, each in one transaction with its audit events.
+
+Views bind forms and render; these functions do the work, so the roll call, the enrol page, the
+walk-in and future callers (bundling board, API, offline sync) change data the same way. Each
+validates with the models' rules (``full_clean``) and raises ``ValidationError`` when they refuse.
+"""
+
+import datetime
+
+from django.db import IntegrityError, transaction
+
+from collectief.models import EndReason, log_event
+from participants.models import Participant
+from participants.services import register_participant
+
+from .models import Attendance, Enrolment, Group, Session
+
+SESSION_SLOT_CONSTRAINT = "unique_session_slot"
+# What a walk-in gives at the door: all that registering them needs.
+WALK_IN_FIELDS = ("first_name", "last_name", "birth_date", "postcode")
+
+
+class SlotTaken(Exception):
+    """The group already has a session at this date and time (a double submit, a second tab)."""
+
+    def __init__(self, existing: Session | None):
+        super().__init__("session slot taken")
+        self.existing = existing
+
+
+def attendance_counts(statuses: dict[int, str]) -> dict[str, int]:
+    values = list(statuses.values())
+    return {status: values.count(status) for status in Attendance.Status.values}
+
+
+@transaction.atomic
+def enrol(
+    user,
+    group: Group,
+    participant: Participant,
+    *,
+    start_date: datetime.date,
+    role: str = Enrolment.Role.PARTICIPANT,
+    referral_source: str = "",
+    via: str = "",
+) -> Enrolment:
+    """Enrol a resident in a group; refused (ValidationError) when it overlaps an enrolment they hold."""
+    enrolment = Enrolment(
+        group=group, participant=participant, role=role, referral_source=referral_source, start_date=start_date
+    )
+    enrolment.full_clean(exclude=["change_wishes"])
+    enrolment.save()
+    data = {"fields": ["participant", "role", "referral_source", "start_date"]}
+    if via:
+        data["via"] = via
+    log_event(user, "enrolment.created", enrolment, data)
+    return enrolment
+
+
+@transaction.atomic
+def end_enrolment(user, enrolment: Enrolment, *, end_date: datetime.date, end_reason: EndReason) -> Enrolment:
+    """Uitstroom: end an enrolment on a date, for a reason."""
+    enrolment.end_date, enrolment.end_reason = end_date, end_reason
+    enrolment.full_clean(exclude=["change_wishes"])
+    enrolment.save(update_fields=["end_date", "end_reason"])
+    log_event(user, "enrolment.updated", enrolment, {"fields": ["end_date", "end_reason"]})
+    return enrolment
+
+
+def log_session(
+    user,
+    session: Session,
+    statuses: dict[int, str],
+    *,
+    fields=(),
+    walk_in: Participant | None = None,
+) -> dict[str, int]:
+    """Save a session with everyone's attendance and, optionally, a walk-in; return the counts.
+
+    ``statuses`` maps participant id to present/absent/excused. A walk-in is an existing resident
+    (saved) or a new one (unsaved; registered here with their consent) who is marked present and
+    enrolled from the session's date when not yet a member. A cancelled session keeps no
+    attendance. Raises ``SlotTaken`` when the date and time are already taken by another session.
+    """
+    is_new = session.pk is None
+    try:
+        with transaction.atomic():
+            _save_session(user, session, is_new, fields)
+            statuses = dict(statuses)
+            if session.status == Session.Status.CANCELLED:
+                statuses.clear()
+            elif walk_in is not None:
+                statuses[_walk_in(user, session, walk_in, statuses).pk] = Attendance.Status.PRESENT
+            session.mark_attendance(statuses, new_session=is_new)
+            counts = attendance_counts(statuses)
+            log_event(user, "session.created" if is_new else "session.updated", session,
+                      {"fields": sorted(fields), "attendance": counts})
+    except IntegrityError as exc:
+        if _constraint(exc) == SESSION_SLOT_CONSTRAINT:
+            if is_new:
+                session.pk = None
+            raise SlotTaken(
+                Session.objects.filter(group=session.group_id, date=session.date, start_time=session.start_time).first()
+            ) from exc
+        raise
+    return counts
+
+
+def _save_session(user, session, is_new, fields):
+    # The group and the author were loaded by the caller; the slot is checked by the database, race-free.
+    session.full_clean(exclude=["group", "created_by"], validate_unique=False)
+    if is_new:
+        session.created_by = user
+        session.save()
+    else:
+        session.save(update_fields=[*fields, "updated_at"])
+
+
+def _walk_in(user, session, participant, statuses) -> Participant:
+    """Register (when new) and enrol (when not yet a member on the day) a resident who walked in."""
+    if participant.pk is None:
+        participant.team = session.group.team  # a walk-in joins the team of the group they walked into
+        register_participant(user, participant, fields=WALK_IN_FIELDS, consent_date=session.date,
+                             via="walk_in")
+    elif participant.pk in statuses:
+        return participant
+    if not session.group.enrolments.active(session.date).filter(participant=participant).exists():
+        enrol(user, session.group, participant, start_date=session.date,
+              referral_source=Enrolment.ReferralSource.SELF, via="walk_in")
+    return participant
+
+
+def _constraint(exc: IntegrityError) -> str:
+    diag = getattr(exc.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", "") or ""
