@@ -293,7 +293,11 @@ class Enrolment(models.Model):
 
     def is_running_on(self, on: datetime.date) -> bool:
         """``running_on`` for this row."""
-        return self.start_date <= on and (self.end_date is None or self.end_date >= on)
+        return self.start_date <= on and not self.has_ended_before(on)
+
+    def has_ended_before(self, on: datetime.date) -> bool:
+        """The opposite of ``EnrolmentQuerySet.not_ended`` for this row."""
+        return self.end_date is not None and self.end_date < on
 
     def clean(self):
         check_period(self.start_date, self.end_date, message=_(

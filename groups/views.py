@@ -112,7 +112,8 @@ def group_detail(request, pk):
     )
     today = timezone.localdate()
     enrolments = list(group.enrolments.select_related("participant", "end_reason"))
-    active = [e for e in enrolments if e.end_date is None or e.end_date >= today]
+    # Members now or from a later start; the roll call takes each on the days they are enrolled.
+    active = [e for e in enrolments if not e.has_ended_before(today)]
     ended = sorted((e for e in enrolments if e not in active), key=lambda e: e.end_date, reverse=True)
     sessions = list(group.sessions.order_by("-date", "-start_time")[:ROLL_CALL_COLUMNS])
     columns = sessions[::-1]  # oldest left, as on a paper attendance list

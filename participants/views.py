@@ -10,6 +10,7 @@ from django.db.models import Count, Prefetch, Q
 from django.forms import ModelForm
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -151,7 +152,10 @@ def _render_detail(request, participant, bound_forms=None):
     forms = {name: bound_forms.get(name) or section.form(prefix=name) for name, section in SECTIONS.items()}
     forms["consent"] = bound_forms.get("consent") or ConsentForm(prefix="consent")
     # Reverse relations only: this app must not import the groups app (it depends on us).
-    enrolments = participant.enrolments.select_related("group", "end_reason").order_by("-start_date")
+    enrolments = list(participant.enrolments.select_related("group", "end_reason").order_by("-start_date"))
+    today = timezone.localdate()
+    for enrolment in enrolments:
+        enrolment.running = enrolment.is_running_on(today)  # the one definition (groups.models.running_on)
     attendances = participant.attendances.select_related("session__group").order_by(
         "-session__date", "-session__start_time"
     )
