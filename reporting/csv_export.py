@@ -10,24 +10,24 @@ import math
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
 
-from . import presentation
+from . import metrics, presentation
 
-SUMMARY_LABELS = {
-    "residents_collective": N_("Residents supported collectively"),
-    "residents_individual": N_("Residents supported individually"),
-    "residents_both": N_("Both collectively and individually"),
-    "residents_collective_only": N_("of whom only collectively"),
-    "residents_individual_only": N_("of whom only individually"),
-    "residents_total": N_("Residents supported in total"),
-    "groups_active": N_("Active groups (group-based support)"),
-    "sessions_held": N_("Sessions held"),
-    "attendance_rate": N_("Attendance rate"),
-    "walk_ins": N_("Walk-ins (not registered, not counted as residents)"),
-    "new_groups": N_("New groups"),
-    "groups_handed_over": N_("Groups handed over to residents"),
-}
+# The KPIs of the summary rows, in this order; their labels come from reporting/metrics.py.
+SUMMARY_KEYS = (
+    "residents_collective",
+    "residents_individual",
+    "residents_both",
+    "residents_collective_only",
+    "residents_individual_only",
+    "residents_total",
+    "groups_active",
+    "sessions_held",
+    "attendance_rate",
+    "walk_ins",
+    "new_groups",
+    "groups_handed_over",
+)
 
 
 def _value(value, rate: bool = False) -> str:
@@ -57,21 +57,21 @@ def report_rows(report) -> list[list[str]]:
         ["report", "figures_sha256", _("Checksum of the figures (SHA-256)"), report.figures_sha256],
         ["report", "threshold", _("Small-number threshold"), str(figures.get("threshold", ""))],
     ]
-    for key, label in SUMMARY_LABELS.items():
-        rows.append(["summary", key, _(label), _value(kpis.get(key), rate=key == "attendance_rate")])
+    for key in SUMMARY_KEYS:
+        rows.append(["summary", key, str(metrics.label(key)), _value(kpis.get(key), rate=key == "attendance_rate")])
     target = kpis.get("target") or {}
     rows += [
-        ["target", "year", _("Yearly target"), _value(target.get("year"))],
+        ["target", "year", str(metrics.label("target")), _value(target.get("year"))],
         ["target", "target", _("Target"), _value(target.get("target"))],
         ["target", "residents_collective_ytd", _("Residents supported collectively this year"),
          _value(target.get("residents_collective_ytd"))],
         ["target", "progress", _("Progress"), _value(target.get("progress"), rate=True)],
     ]
     previous = last_year.get("kpis", {})
-    for key, label in SUMMARY_LABELS.items():
+    for key in SUMMARY_KEYS:
         if key in previous:
             rows.append([
-                f"last_year {last_year.get('label', '')}".strip(), key, _(label),
+                f"last_year {last_year.get('label', '')}".strip(), key, str(metrics.label(key)),
                 _value(previous.get(key), rate=key == "attendance_rate"),
             ])
     domain_names = labels.get("life_domains", {})

@@ -1,18 +1,16 @@
 """Forms of the reporting pages: every invalid input becomes a clear message, never a 500."""
 
 import datetime
-import re
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import QuarterlyReport
-from .periods import Period, last_quarters, parse_period, previous_quarter, quarter, quarter_of
+from .periods import Period, last_quarters, parse_period, parse_quarter, previous_quarter, quarter, quarter_of
 
 CURRENT = "current"
 CUSTOM = "custom"
 MIN_YEAR = 2000
-QUARTER_RE = re.compile(r"^\s*(\d{4})\s*[Qq]\s*([1-4])\s*$")
 
 
 def current_quarter_to_date(today: datetime.date) -> Period:
@@ -97,11 +95,6 @@ class DashboardForm(forms.Form):
         return data
 
 
-def parse_quarter_label(value: str) -> tuple[int, int] | None:
-    match = QUARTER_RE.match(value or "")
-    return (int(match.group(1)), int(match.group(2))) if match else None
-
-
 class GenerateForm(forms.Form):
     """Generate (or refresh) the quarterly report of a municipality for a quarter that has ended."""
 
@@ -126,15 +119,16 @@ class GenerateForm(forms.Form):
         self.fields["quarter"].initial = ended[0]
 
     def clean_quarter(self):
-        parsed = parse_quarter_label(self.cleaned_data.get("quarter", ""))
-        if parsed is None:
-            raise forms.ValidationError(_("Choose a quarter, for example 2024Q3."))
-        year, q = parsed
+        # The one parser of periods (reporting.periods), also used by the commands.
+        try:
+            year, q = parse_quarter(self.cleaned_data.get("quarter", ""))
+        except ValueError:
+            raise forms.ValidationError(_("Choose a quarter, for example 2024Q3.")) from None
         if year < MIN_YEAR:
             raise forms.ValidationError(_("Choose a quarter from %(min)s on.") % {"min": MIN_YEAR})
         if quarter(year, q).end >= self.today:
             raise forms.ValidationError(_("Only a quarter that has ended can be reported."))
-        return parsed
+        return year, q
 
 
 class NoteForm(forms.Form):

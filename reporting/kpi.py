@@ -18,47 +18,27 @@ from collectief.models import GroupKind, LifeDomain, MunicipalityTarget
 from groups.models import Attendance, Group, Session
 from participants.models import IndividualSupport
 
+from . import metrics
 from .periods import Period
 
-KPI_KEYS = (
-    "residents_collective",
-    "residents_individual",
-    "residents_both",
-    "residents_collective_only",
-    "residents_individual_only",
-    "residents_total",
-    "groups_active",
-    "groups_active_by_kind",
-    "sessions_held",
-    "participants_per_group",
-    "attendance_rate",
-    "by_life_domain",
-    "by_neighbourhood",
-    "new_groups",
-    "groups_handed_over",
-    "target",
-    "walk_ins",
-)
-
-# The plain top-level counts of KPI_KEYS (the rest are a rate, breakdowns and the target).
-COUNT_KEYS = (
-    "residents_collective",
-    "residents_individual",
-    "residents_both",
-    "residents_collective_only",
-    "residents_individual_only",
-    "residents_total",
-    "groups_active",
-    "sessions_held",
-    "new_groups",
-    "groups_handed_over",
-    "walk_ins",
-)
+# The keys of compute_kpis (a contract: DESIGN.md) and its plain counts, declared in metrics.py.
+KPI_KEYS = metrics.KPI_KEYS
+COUNT_KEYS = metrics.COUNT_KEYS
 
 # by_neighbourhood key for residents whose neighbourhood is not registered.
 NO_NEIGHBOURHOOD = ""
 
 PRESENT = Q(status=Attendance.Status.PRESENT)
+
+
+def counting_kinds():
+    """The codes of the group kinds that count for the collective-support KPI (seeded: ``support``).
+
+    The one place that reads ``GroupKind.counts_for_kpi``: DESIGN's "support" means every kind
+    the code list marks as counting, wherever a figure says so. A lazy QuerySet: inside another
+    query it is a subquery (no query of its own); ``set(counting_kinds())`` is one query.
+    """
+    return GroupKind.objects.filter(counts_for_kpi=True).order_by("sort_order", "code").values_list("code", flat=True)
 
 
 def _municipality_id(municipality) -> int:
@@ -105,23 +85,24 @@ def compute_kpis(municipality, period: Period) -> dict:
     mid = _municipality_id(municipality)
     start, end = period.start, period.end
 
-    # Query 1-2: the code lists, so every code is present in the result, also with 0.
-    kinds = list(GroupKind.objects.order_by("sort_order", "code").values_list("code", "counts_for_kpi"))
-    counting_kinds = [code for code, counts in kinds if counts]
+    # Queries 1-3: the code lists (kinds, counting kinds, life domains), so every code is present
+    # in the result, also with 0.
+    kinds = list(GroupKind.objects.order_by("sort_order", "code").values_list("code", flat=True))
+    counting = set(counting_kinds())
     domain_codes = list(LifeDomain.objects.order_by("sort_order", "code").values_list("code", flat=True))
 
     sessions_here = _counting_sessions(mid, start, end)
     attendance_here = _counting_sessions(mid, start, end, prefix="session__")
-    support_attendance = Attendance.objects.filter(attendance_here, session__group__kind_id__in=counting_kinds)
+    support_attendance = Attendance.objects.filter(attendance_here, session__group__kind_id__in=counting)
 
-    # Query 3: counting sessions per active group (of every kind), with the group's own fields.
+    # Query 4: counting sessions per active group (of every kind), with the group's own fields.
     group_rows = list(
         Session.objects.filter(sessions_here)
         .values("group_id", "group__name", "group__kind_id", "group__neighbourhood__name")
         .annotate(sessions_held=Count("id"), walk_ins=Sum("head_count"))
         .order_by("group__name", "group_id")
     )
-    # Query 4: attendance per active group.
+    # Query 5: attendance per active group.
     attendance_by_group = {
         row["session__group_id"]: row
         for row in Attendance.objects.filter(attendance_here)
@@ -134,13 +115,13 @@ def compute_kpis(municipality, period: Period) -> dict:
         .order_by()
     }
 
-    groups_active_by_kind = {code: 0 for code, _ in kinds}
+    groups_active_by_kind = dict.fromkeys(kinds, 0)
     groups_active = sessions_held = walk_ins = 0
     participants_per_group = []
     for row in group_rows:  # one row per active group, never per participant or attendance
         kind = row["group__kind_id"]
         groups_active_by_kind[kind] = groups_active_by_kind.get(kind, 0) + 1
-        if kind in counting_kinds:
+        if kind in counting:
             groups_active += 1
             sessions_held += row["sessions_held"]
             walk_ins += row["walk_ins"] or 0
@@ -157,7 +138,7 @@ def compute_kpis(municipality, period: Period) -> dict:
             }
         )
 
-    # Query 5: the collective residents, those of them who also had individual support, and
+    # Query 6: the collective residents, those of them who also had individual support, and
     # the attendance rate (present / all marks: present, absent and excused).
     individual_ids = _individual_participants(mid, period)
     totals = support_attendance.aggregate(
@@ -168,11 +149,11 @@ def compute_kpis(municipality, period: Period) -> dict:
         present=Count("id", filter=PRESENT),
         recorded=Count("id"),
     )
-    # Query 6: residents with individual support overlapping P.
+    # Query 7: residents with individual support overlapping P.
     residents_individual = individual_ids.aggregate(n=Count("participant_id", distinct=True))["n"]
     collective, both = totals["residents_collective"], totals["residents_both"]
 
-    # Query 7: collective residents per life domain of the group they attended.
+    # Query 8: collective residents per life domain of the group they attended.
     by_life_domain = dict.fromkeys(domain_codes, 0)
     for row in (
         support_attendance.filter(PRESENT, session__group__life_domains__isnull=False)
@@ -182,7 +163,7 @@ def compute_kpis(municipality, period: Period) -> dict:
     ):
         by_life_domain[row["session__group__life_domains"]] = row["n"]
 
-    # Query 8: collective residents by their own neighbourhood.
+    # Query 9: collective residents by their own neighbourhood.
     by_neighbourhood = {
         row["participant__neighbourhood__name"] or NO_NEIGHBOURHOOD: row["n"]
         for row in support_attendance.filter(PRESENT)
@@ -191,8 +172,8 @@ def compute_kpis(municipality, period: Period) -> dict:
         .order_by("participant__neighbourhood__name")
     }
 
-    # Query 9: groups started or handed over to the residents in P (counting kinds only).
-    changes = Group.objects.filter(team__municipality_id=mid, kind_id__in=counting_kinds).aggregate(
+    # Query 10: groups started or handed over to the residents in P (counting kinds only).
+    changes = Group.objects.filter(team__municipality_id=mid, kind_id__in=counting).aggregate(
         new_groups=Count("id", filter=Q(start_date__gte=start, start_date__lte=end)),
         groups_handed_over=Count("id", filter=Q(handed_over_on__gte=start, handed_over_on__lte=end)),
     )
@@ -213,12 +194,12 @@ def compute_kpis(municipality, period: Period) -> dict:
         "by_neighbourhood": by_neighbourhood,
         "new_groups": changes["new_groups"],
         "groups_handed_over": changes["groups_handed_over"],
-        "target": _target(mid, period, counting_kinds),  # queries 10-11
+        "target": _target(mid, period, counting),  # queries 11-12
         "walk_ins": walk_ins,
     }
 
 
-def _target(mid: int, period: Period, counting_kinds: list[str]) -> dict:
+def _target(mid: int, period: Period, counting: set[str]) -> dict:
     """The yearly target of the year P ends in, and residents_collective from 1 January to P's end."""
     year = period.end.year
     target = (
@@ -229,7 +210,7 @@ def _target(mid: int, period: Period, counting_kinds: list[str]) -> dict:
     ytd = Attendance.objects.filter(
         _counting_sessions(mid, datetime.date(year, 1, 1), period.end, prefix="session__"),
         PRESENT,
-        session__group__kind_id__in=counting_kinds,
+        session__group__kind_id__in=counting,
     ).aggregate(n=Count("participant_id", distinct=True))["n"]
     return {
         "year": year,
@@ -245,11 +226,11 @@ def trend(municipality, periods: list[Period]) -> list[dict]:
         return []
     mid = _municipality_id(municipality)
     first, last = min(p.start for p in periods), max(p.end for p in periods)
-    counting_kinds = GroupKind.objects.filter(counts_for_kpi=True).values("code")
+    counting = counting_kinds()  # a subquery of both queries below
     residents = Attendance.objects.filter(
         _counting_sessions(mid, first, last, prefix="session__"),
         PRESENT,
-        session__group__kind_id__in=counting_kinds,
+        session__group__kind_id__in=counting,
     ).aggregate(
         **{
             f"p{i}": Count(
@@ -259,7 +240,7 @@ def trend(municipality, periods: list[Period]) -> list[dict]:
         }
     )
     sessions = Session.objects.filter(
-        _counting_sessions(mid, first, last), group__kind_id__in=counting_kinds
+        _counting_sessions(mid, first, last), group__kind_id__in=counting
     ).aggregate(
         **{f"p{i}": Count("id", filter=Q(date__gte=p.start, date__lte=p.end)) for i, p in enumerate(periods)}
     )

@@ -14,9 +14,21 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from . import presentation
+from . import metrics, presentation
 
 CSS_PATH = "reporting/report.css"
+# The rows of the summary table (this quarter and the same quarter last year), in this order.
+FIGURE_KEYS = (
+    "residents_collective",
+    "residents_collective_only",
+    "residents_individual",
+    "residents_individual_only",
+    "residents_both",
+    "residents_total",
+    "walk_ins",
+    "new_groups",
+    "groups_handed_over",
+)
 # The municipality receives Dutch: the PDF is rendered in Dutch whatever the requester's language.
 PDF_LANGUAGE = "nl"
 
@@ -28,9 +40,15 @@ def _static_file(path: str) -> Path:
     return Path(found)
 
 
+def figure_rows(kpis: dict, last_year: dict) -> list[tuple]:
+    """(label, value, value last year) for the summary table, labelled from reporting/metrics.py."""
+    return [(metrics.label(key), kpis.get(key), last_year.get(key)) for key in FIGURE_KEYS]
+
+
 def pdf_context(report) -> dict:
     figures = report.figures
     kpis = figures.get("kpis", {})
+    last_year = figures.get("last_year", {}).get("kpis", {})
     labels = figures.get("labels", {})
     period = figures.get("period", {})
     trend_rows = figures.get("trend", [])
@@ -41,7 +59,9 @@ def pdf_context(report) -> dict:
         "report": report,
         "figures": figures,
         "kpis": kpis,
-        "last_year": figures.get("last_year", {}).get("kpis", {}),
+        "last_year": last_year,
+        "figure_rows": figure_rows(kpis, last_year),
+        "definitions": metrics.with_definitions(),
         "last_year_label": figures.get("last_year", {}).get("label", ""),
         "organisation": figures.get("organisation") or settings.ORGANISATION_NAME,
         "municipality": figures.get("municipality") or report.municipality.name,

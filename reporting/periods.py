@@ -52,32 +52,68 @@ def quarter_of(day: datetime.date) -> Period:
 
 
 _YEAR = re.compile(r"^(\d{4})$")
+# The canonical label "2024Q3"; same_period_last_year reads labels with it.
 _QUARTER = re.compile(r"^(\d{4})[Qq](\d+)$")
+# What people type for a quarter: "2024Q3", "2024q3", "2024 Q3", "2024-Q3" (and "2024 Q 3").
+_QUARTER_INPUT = re.compile(r"^(\d{4})(?:\s*|\s*-\s*)[Qq]\s*(\d+)$")
 _RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2}):(\d{4}-\d{2}-\d{2})$")
 
 PERIOD_HELP = 'a year "2024", a quarter "2024Q3" or a date range "2024-01-01:2024-03-31"'
+QUARTER_HELP = 'a quarter such as "2024Q3" (also written "2024 Q3", "2024-Q3" or "2024q3")'
+
+
+def _year_number(text: str, digits: str) -> int:
+    # Python's dates run from year 1 to 9999; the quarter after 9998Q4 would not exist.
+    if not 1 <= int(digits) <= 9998:
+        raise ValueError(f"Invalid period {text!r}: the year must lie between 1 and 9998.")
+    return int(digits)
+
+
+def _parse_quarter(text: str, y: str, q: str) -> Period:
+    if not 1 <= int(q) <= 4:
+        raise ValueError(f"Invalid quarter in {text!r}: the quarter must be 1, 2, 3 or 4.")
+    return quarter(_year_number(text, y), int(q))
+
+
+def _parse_range(text: str, first: str, last: str) -> Period:
+    try:
+        start = datetime.date.fromisoformat(first)
+        end = datetime.date.fromisoformat(last)
+    except ValueError as exc:
+        raise ValueError(f"Invalid date in period {text!r}: {exc}.") from None
+    if end < start:
+        raise ValueError(f"Invalid period {text!r}: the end date lies before the start date.")
+    return date_range(start, end)
 
 
 def parse_period(text: str) -> Period:
-    """Parse "2024", "2024Q3" / "2024q3" or "2024-01-01:2024-03-31"; ValueError otherwise."""
+    """Parse a year "2024", a quarter "2024Q3" or a range "2024-01-01:2024-03-31"; ValueError otherwise.
+
+    The one parser of periods and quarters: the ``kpi`` and ``quarterly_report`` commands and
+    the reporting forms all use it (``parse_quarter`` for a quarter only), so they accept the
+    same spellings and refuse the same input with the same message. A quarter may be written
+    "2024Q3", "2024q3", "2024 Q3" or "2024-Q3"; its label is always "2024Q3".
+    """
     value = (text or "").strip()
     if m := _YEAR.match(value):
-        return year(int(m.group(1)))
-    if m := _QUARTER.match(value):
-        q = int(m.group(2))
-        if not 1 <= q <= 4:
-            raise ValueError(f"Invalid quarter in {text!r}: the quarter must be 1, 2, 3 or 4.")
-        return quarter(int(m.group(1)), q)
+        return year(_year_number(text, m.group(1)))
+    if m := _QUARTER_INPUT.match(value):
+        return _parse_quarter(text, m.group(1), m.group(2))
     if m := _RANGE.match(value):
-        try:
-            start = datetime.date.fromisoformat(m.group(1))
-            end = datetime.date.fromisoformat(m.group(2))
-        except ValueError as exc:
-            raise ValueError(f"Invalid date in period {text!r}: {exc}.") from None
-        if end < start:
-            raise ValueError(f"Invalid period {text!r}: the end date lies before the start date.")
-        return date_range(start, end)
+        return _parse_range(text, m.group(1), m.group(2))
     raise ValueError(f"Invalid period {text!r}: expected {PERIOD_HELP}.")
+
+
+def parse_quarter(text: str) -> tuple[int, int]:
+    """Parse a quarter in any spelling ``parse_period`` accepts; returns ``(year, quarter)``.
+
+    Input that is no period at all gets exactly ``parse_period``'s message; a year or a date
+    range is refused as not a quarter.
+    """
+    period = parse_period(text)
+    if not (m := _QUARTER.match(period.label)):
+        raise ValueError(f"Invalid quarter {text!r}: expected {QUARTER_HELP}, not a year or a date range.")
+    return int(m.group(1)), int(m.group(2))
 
 
 def previous_quarter(today: datetime.date) -> Period:

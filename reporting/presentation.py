@@ -5,7 +5,7 @@ One module for screen and paper, so both list the same breakdowns in the same or
 
 from django.utils.translation import gettext as _
 
-from . import charts
+from . import charts, metrics
 from .suppression import is_hidden
 
 
@@ -69,6 +69,7 @@ def short_month(label: str) -> str:
 
 
 def quarter_trend_chart(rows: list[dict], key: str = "residents_collective", title: str | None = None):
+    """A column chart of one trend figure per quarter (default: residents supported collectively)."""
     return charts.trend_chart(
         [(short_quarter(r["label"]), r[key]) for r in rows],
         title=title or _("Residents supported collectively, last 8 quarters"),
@@ -78,11 +79,7 @@ def quarter_trend_chart(rows: list[dict], key: str = "residents_collective", tit
 
 def breakdown_charts(kpis: dict, labels: dict) -> dict:
     return {
-        "life_domain": charts.bar_chart(
-            domain_rows(kpis, labels), title=_("Residents supported collectively by life domain")
-        ),
-        "neighbourhood": charts.bar_chart(
-            neighbourhood_rows(kpis), title=_("Residents supported collectively by neighbourhood")
-        ),
-        "kind": charts.bar_chart(kind_rows(kpis, labels), title=_("Active groups by kind")),
+        "life_domain": charts.bar_chart(domain_rows(kpis, labels), title=str(metrics.label("by_life_domain"))),
+        "neighbourhood": charts.bar_chart(neighbourhood_rows(kpis), title=str(metrics.label("by_neighbourhood"))),
+        "kind": charts.bar_chart(kind_rows(kpis, labels), title=str(metrics.label("groups_active_by_kind"))),
     }

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from collectief.models import GroupKind, LifeDomain, Municipality, log_event
 
-from .kpi import COUNT_KEYS, compute_kpis, trend
+from .kpi import COUNT_KEYS, compute_kpis, counting_kinds, trend
 from .models import QuarterlyReport
 from .periods import last_quarters, previous_quarter, same_period_last_year
 from .suppression import protect, protect_trend
@@ -58,7 +58,7 @@ def build_figures(report: QuarterlyReport) -> dict:
     municipality = report.municipality
     period = report.period
     last_year = same_period_last_year(period)
-    counting = set(GroupKind.objects.filter(counts_for_kpi=True).values_list("code", flat=True))
+    counting = set(counting_kinds())
     raw = compute_kpis(municipality, period)
     raw_last_year = compute_kpis(municipality, last_year)
     quarters = trend(municipality, last_quarters(period.end, 8))
@@ -77,7 +77,7 @@ def build_figures(report: QuarterlyReport) -> dict:
             "label": last_year.label,
             "kpis": _summary(protect(raw_last_year, counting_kinds=counting)),
         },
-        "trend": protect_trend(quarters, figures=raw, label=period.label),
+        "trend": protect_trend(quarters, figures=raw, label=period.label, counting_kinds=counting),
         "labels": {"kinds": kinds, "life_domains": domains},
     }
 

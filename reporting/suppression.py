@@ -1,17 +1,18 @@
 """Small-number protection for every figure that leaves the organisation (PDF, CSV, municipality pages).
 
-Rules (DESIGN.md "Small-number protection"; worked examples in docs/kpi.md):
+Rules (DESIGN.md "Small-number protection"; worked examples in docs/kpi.md). Which cells are
+protected and which sums a reader could use are declared per KPI in ``reporting/metrics.py``.
 
 1. Primary suppression: a count from 1 to threshold-1 (default ``settings.SMALL_NUMBER_THRESHOLD``
    = 5) becomes the string ``"<5"``. 0 stays 0 and counts >= threshold stay numbers.
 2. Secondary suppression: no total or difference may give a suppressed cell back. For each
    linear relation between shown cells (``residents_total = collective_only + individual_only +
-   both`` and the others in :func:`_relations`), when exactly one cell of the relation is hidden,
-   the smallest non-zero shown cell of it is hidden too (the total only when no part qualifies),
-   repeated until nothing changes. Combinations of relations (e.g. total - collective =
-   individual_only) are then checked with linear algebra and closed the same way. A cell hidden
-   this way is shown as ``"x"`` (the CBS sign for "secret"): its real value is >= threshold,
-   so writing "<5" would be false.
+   both`` and the others declared in ``metrics.RELATIONS``), when exactly one cell of the
+   relation is hidden, the smallest non-zero shown cell of it is hidden too (the total only
+   when no part qualifies), repeated until nothing changes. Combinations of relations (e.g.
+   total - collective = individual_only) are then checked with linear algebra and closed the
+   same way. A cell hidden this way is shown as ``"x"`` (the CBS sign for "secret"): its real
+   value is >= threshold, so writing "<5" would be false.
 3. Percentages (overall and per-group attendance rate, target progress) become ``None`` when
    their numerator or denominator is hidden or rests on fewer than threshold residents.
 4. The per-group table shows one row per active group, so its length is ``groups_active_by_kind``:
@@ -27,14 +28,16 @@ from fractions import Fraction
 
 from django.conf import settings
 
-from .kpi import COUNT_KEYS
+from . import metrics
+from .kpi import counting_kinds as _counting_kinds
 
 SECONDARY = "x"
 # Kept visible by secondary suppression whenever another cell can be hidden instead.
-HEADLINE = {("residents_collective",)}
+HEADLINE = {(key,) for key in metrics.HEADLINE_KEYS}
 
-# Every plain count of compute_kpis is protected.
-_TOP_LEVEL_COUNTS = COUNT_KEYS
+# The KPIs whose count cells are protected, and the rates that rest on a count (metrics.py).
+_PROTECTED = tuple(metric for metric in metrics.METRICS_LIST if metric.protected)
+_RATES = tuple(metric for metric in metrics.METRICS_LIST if metric.kind == metrics.RATE and metric.rests_on)
 
 
 def is_hidden(value) -> bool:
@@ -48,14 +51,6 @@ def _threshold(threshold: int | None) -> int:
 
 def _is_small(value, threshold: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value < threshold
-
-
-def _counting_kinds() -> set[str]:
-    # Imported here: the code list lives in the core app; protect() itself needs no database
-    # unless the caller leaves out counting_kinds.
-    from collectief.models import GroupKind
-
-    return set(GroupKind.objects.filter(counts_for_kpi=True).values_list("code", flat=True))
 
 
 # --- Cells and relations -------------------------------------------------------------------------
@@ -75,40 +70,46 @@ def _set(figures, path, value):
     figures[path[-1]] = value
 
 
+def _metric_cells(figures: dict, metric: metrics.Metric) -> list[tuple]:
+    """The count cells of one KPI: the value itself, every entry of a breakdown, or the
+    protected fields (``metric.cells``) of every row of a table or of the target."""
+    value = figures[metric.key]
+    if metric.kind == metrics.COUNT:
+        return [(metric.key,)]
+    if metric.kind == metrics.BREAKDOWN:
+        return [(metric.key, sub) for sub in value]
+    if metric.kind == metrics.TABLE:
+        return [(metric.key, i, name) for i in range(len(value)) for name in metric.cells]
+    return [(metric.key, name) for name in metric.cells if name in (value or {})]
+
+
 def _cells(figures: dict) -> list[tuple]:
-    cells = [(key,) for key in _TOP_LEVEL_COUNTS if key in figures]
-    for key in ("groups_active_by_kind", "by_life_domain", "by_neighbourhood"):
-        cells += [(key, sub) for sub in figures.get(key, {})]
-    for i, _row in enumerate(figures.get("participants_per_group", [])):
-        cells += [("participants_per_group", i, "participants"), ("participants_per_group", i, "sessions_held")]
-    if "target" in figures:
-        # The target itself is a policy number set by the municipality, not a count of people.
-        cells.append(("target", "residents_collective_ytd"))
-    return cells
+    return [cell for metric in _PROTECTED if metric.key in figures for cell in _metric_cells(figures, metric)]
+
+
+def _parts(figures: dict, relation: metrics.Relation, counting_kinds: set[str]) -> list[tuple]:
+    """The cells that add up to ``relation.total``."""
+    if relation.parts:
+        return [(key,) for key in relation.parts]
+    key, name, counting_only = relation.breakdown, relation.field, relation.counting_kinds_only
+    value = figures.get(key) or {}
+    if isinstance(value, list):  # a table: one field of every row (of a counting kind)
+        return [(key, i, name) for i, row in enumerate(value) if not counting_only or row.get("kind") in counting_kinds]
+    if name:  # one field of a dict (the target)
+        return [(key, name)] if name in value else []
+    return [(key, sub) for sub in value if not counting_only or sub in counting_kinds]
 
 
 def _relations(figures: dict, counting_kinds: set[str]) -> list[tuple[tuple, list[tuple]]]:
-    """The linear relations (total, parts) between shown cells: total = sum(parts)."""
-    relations = [
-        (("residents_total",), [("residents_collective_only",), ("residents_individual_only",), ("residents_both",)]),
-        (("residents_collective",), [("residents_collective_only",), ("residents_both",)]),
-        (("residents_individual",), [("residents_individual_only",), ("residents_both",)]),
-        # Implied by the three above, listed so the simple pass already closes them:
-        (("residents_total",), [("residents_collective",), ("residents_individual_only",)]),
-        (("residents_total",), [("residents_individual",), ("residents_collective_only",)]),
-        (("residents_collective",), [("by_neighbourhood", name) for name in figures.get("by_neighbourhood", {})]),
-        (("groups_active",), [("groups_active_by_kind", k) for k in figures.get("groups_active_by_kind", {})
-                              if k in counting_kinds]),
-        (("sessions_held",), [("participants_per_group", i, "sessions_held")
-                              for i, row in enumerate(figures.get("participants_per_group", []))
-                              if row.get("kind") in counting_kinds]),
-    ]
-    target = figures.get("target") or {}
-    if target.get("residents_collective_ytd") == figures.get("residents_collective"):
-        # For a period starting on 1 January (Q1, a year) year-to-date IS residents_collective;
-        # protect() does not know the period, so equal values are treated as the same cell.
-        relations.append((("residents_collective",), [("target", "residents_collective_ytd")]))
-    return [(total, parts) for total, parts in relations if parts]
+    """The linear relations (total, parts) of metrics.RELATIONS between shown cells: total = sum(parts)."""
+    relations = []
+    for relation in metrics.RELATIONS:
+        total, parts = (relation.total,), _parts(figures, relation, counting_kinds)
+        if relation.when_equal and not all(_get(figures, p) == figures.get(relation.total) for p in parts):
+            continue
+        if parts:
+            relations.append((total, parts))
+    return relations
 
 
 def _rank(rows: list[list[Fraction]]) -> int:
@@ -283,11 +284,12 @@ def protect(figures: dict, threshold: int | None = None, *, counting_kinds=None)
         _set(result, cell, f"<{threshold}" if cell in primary else SECONDARY)
 
     # Percentages: only from enough residents and from shown numbers.
-    collective = raw.get("residents_collective")
-    if "attendance_rate" in result and not (
-        isinstance(collective, int) and collective >= threshold and ("residents_collective",) not in hidden
-    ):
-        result["attendance_rate"] = None
+    for rate in _RATES:
+        base = raw.get(rate.rests_on)
+        if rate.key in result and not (
+            isinstance(base, int) and base >= threshold and (rate.rests_on,) not in hidden
+        ):
+            result[rate.key] = None
     for row in result.get("participants_per_group", []):
         if not (isinstance(row["participants"], int) and row["participants"] >= threshold):
             row["attendance_rate"] = None
@@ -323,7 +325,7 @@ def protect_trend(rows: list[dict], threshold: int | None = None, *, figures: di
             if _is_small(row.get(key), threshold):
                 row[key] = f"<{threshold}"
     if reported and counting_kinds is None:
-        counting_kinds = _counting_kinds()
+        counting_kinds = set(_counting_kinds())
     for period_label, raw in reported.items():
         protected = protect(raw, threshold, counting_kinds=counting_kinds)
         for row in result:

@@ -5,7 +5,18 @@ import math
 from django import template
 from django.utils.formats import number_format
 
+from reporting import metrics
+
 register = template.Library()
+
+
+@register.filter
+def kpi_label(key):
+    """The label of a KPI key from reporting/metrics.py, in the active language.
+
+    An unknown key is a programming error and raises KeyError, rather than rendering nothing.
+    """
+    return metrics.label(key)
 
 
 @register.filter

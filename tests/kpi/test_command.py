@@ -75,3 +75,46 @@ def test_kpi_command_exits_non_zero_without_a_traceback(kpi_data, monkeypatch, c
 def test_kpi_command_requires_both_options(kpi_data):
     with pytest.raises(CommandError, match="--period"):
         run("--municipality", "Leeuwarden")
+
+
+# --- One parser for periods and quarters (issue 7) -----------------------------------------------
+
+
+@pytest.mark.parametrize("spelling", ["2024 Q3", "2024-Q3", "2024 q3", "2024-q3", " 2024Q3 "])
+def test_kpi_command_accepts_every_spelling_of_a_quarter_with_the_same_result(kpi_data, spelling):
+    assert run("--municipality", "Leeuwarden", "--period", spelling) == run(
+        "--municipality", "Leeuwarden", "--period", "2024Q3"
+    )
+
+
+def _refusal(command, option, value):
+    with pytest.raises(CommandError) as refused:
+        call_command(command, "--municipality", "Leeuwarden", option, value, stdout=io.StringIO())
+    return str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("nonsense", "Invalid period 'nonsense': expected a year"),
+        ("", "Invalid period '': expected a year"),
+        ("24Q3", "expected a year"),
+        ("Q3 2024", "expected a year"),
+        ("2024Q5", "the quarter must be 1, 2, 3 or 4"),
+        ("2024 Q0", "the quarter must be 1, 2, 3 or 4"),
+        ("2024-Q9", "the quarter must be 1, 2, 3 or 4"),
+        ("0000Q1", "the year must lie between 1 and 9998"),
+    ],
+)
+def test_kpi_and_quarterly_report_refuse_the_same_input_with_the_same_message(municipality, value, message):
+    from reporting.models import QuarterlyReport
+
+    refused_by_kpi = _refusal("kpi", "--period", value)
+    assert message in refused_by_kpi
+    assert _refusal("quarterly_report", "--quarter", value) == refused_by_kpi
+    assert not QuarterlyReport.objects.exists()
+
+
+@pytest.mark.parametrize("value", ["2024", "2024-07-01:2024-09-30"])
+def test_quarterly_report_refuses_a_period_that_is_not_a_quarter(municipality, value):
+    assert "expected a quarter such as \"2024Q3\"" in _refusal("quarterly_report", "--quarter", value)

@@ -59,7 +59,8 @@ def test_generating_again_reuses_the_draft(report_data, coordinator, django_capt
 def test_generating_after_approval_makes_a_new_version_with_the_note_only(
     approved_report, coordinator, django_capture_on_commit_callbacks
 ):
-    QuarterlyReport.objects.filter(pk=approved_report.pk)  # approved: frozen
+    # The quarter's only report is approved (frozen): a new version is needed, not a refreshed draft.
+    assert list(QuarterlyReport.objects.values_list("pk", "status")) == [(approved_report.pk, Status.APPROVED)]
     with django_capture_on_commit_callbacks(execute=True):
         new = services.generate_report(approved_report.municipality, 2024, 3, coordinator)
     new.refresh_from_db()

@@ -17,6 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--period", required=True, help=f"The period: {PERIOD_HELP}.")
 
     def handle(self, *args, municipality, period, **options):
+        # The same parser as quarterly_report and the forms: the same spellings, the same messages.
         try:
             period = parse_period(period)
         except ValueError as exc:

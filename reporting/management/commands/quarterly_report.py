@@ -9,8 +9,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from collectief.models import Municipality
 from reporting import services
-from reporting.forms import parse_quarter_label
 from reporting.models import QuarterlyReport
+from reporting.periods import QUARTER_HELP, parse_quarter
 
 
 class Command(BaseCommand):
@@ -18,14 +18,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--municipality", required=True, help="Name of the municipality (case-insensitive).")
-        parser.add_argument("--quarter", required=True, help="The quarter, e.g. 2024Q3.")
+        parser.add_argument("--quarter", required=True, help=f"The quarter: {QUARTER_HELP}.")
         parser.add_argument("--out", help="Also write the PDF to this file.")
 
     def handle(self, *args, municipality, quarter, out=None, **options):
-        parsed = parse_quarter_label(quarter)
-        if parsed is None:
-            raise CommandError(f"Invalid quarter {quarter!r}: expected e.g. 2024Q3 (quarter 1 to 4).")
-        year, q = parsed
+        # The same parser as the kpi command and the forms: the same spellings, the same messages.
+        try:
+            year, q = parse_quarter(quarter)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
         try:
             target = Municipality.objects.get(name__iexact=municipality.strip())
         except Municipality.DoesNotExist:

@@ -1,0 +1,167 @@
+"""What each KPI of DESIGN.md *is*: its key, its label, whether it counts persons, how it relates.
+
+The one place that knows the KPI set's metadata. ``compute_kpis`` returns exactly ``KPI_KEYS``;
+the dashboard, the PDF, the CSV and the report page take every label from here; small-number
+protection takes the cells it protects and the sums a reader could use (``RELATIONS``) from here.
+See docs/kpi.md.
+
+No database access and no imports from the rest of the app: anything may import this module.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+# What a KPI's value looks like.
+COUNT = "count"          # a plain non-negative integer
+RATE = "rate"            # a ratio 0..1 or None
+BREAKDOWN = "breakdown"  # {code or name: count}
+TABLE = "table"          # a list of rows, one per active group
+TARGET = "target"        # {"year", "target", "residents_collective_ytd", "progress"}
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One KPI: ``label`` is an English msgid (lazy), translated to Dutch for the municipality.
+
+    ``persons``: the figure counts residents (DESIGN: small-number protection applies).
+    ``protected``: small-number protection applies to its count cells (``cells`` for a row or a
+    nested dict); defaults to ``persons``.
+    ``headline``: hidden by secondary suppression only when no other cell can be.
+    ``rests_on``: a rate is shown only when this count is shown and reaches the threshold.
+    ``definition``: the explanation printed in the PDF's appendix (None: not explained there).
+    """
+
+    key: str
+    label: object
+    kind: str = COUNT
+    persons: bool = False
+    protected: bool | None = None
+    headline: bool = False
+    cells: tuple[str, ...] = ()
+    rests_on: str = ""
+    definition: object = None
+
+    def __post_init__(self):
+        if self.protected is None:
+            object.__setattr__(self, "protected", self.persons)
+
+
+@dataclass(frozen=True)
+class Relation:
+    """``total = sum(parts)`` between cells a reader sees.
+
+    The parts are top-level counts (``parts``) or the cells of a breakdown: every value of a
+    dict, ``field`` of every row of a table, or ``field`` of a dict (the target).
+    ``counting_kinds_only``: only the cells (rows) of group kinds that count for the KPI add up.
+    ``when_equal``: an identity that holds only when the total and its one part are equal.
+    """
+
+    total: str
+    parts: tuple[str, ...] = ()
+    breakdown: str = ""
+    field: str = ""
+    counting_kinds_only: bool = False
+    when_equal: bool = False
+
+    @property
+    def keys(self) -> set[str]:
+        return {self.total, *self.parts, *filter(None, [self.breakdown])}
+
+
+# Counts of groups and sessions are not counts of persons, but a small one is hidden all the
+# same (protected=True): with 1 to 4 groups the per-group rows, whose participants are persons,
+# could be told apart (DESIGN: "unless they would reveal a hidden count of persons").
+METRICS_LIST = (
+    Metric(
+        "residents_collective", _("Residents supported collectively"), persons=True, headline=True,
+        definition=_("Distinct residents marked present at one or more counting sessions of a group for "
+                     "group-based support. Day activities and youth group work are reported, not counted."),
+    ),
+    Metric(
+        "residents_individual", _("Residents supported individually"), persons=True,
+        definition=_("Distinct residents of the municipality with individual support during (part of) the quarter."),
+    ),
+    Metric(
+        "residents_both", _("Both collectively and individually"), persons=True,
+        definition=_("Residents in both of the above; the total is the number of residents in either."),
+    ),
+    Metric("residents_collective_only", _("of whom only collectively"), persons=True),
+    Metric("residents_individual_only", _("of whom only individually"), persons=True),
+    Metric("residents_total", _("Residents supported in total"), persons=True),
+    Metric(
+        "groups_active", _("Active groups (group-based support)"), protected=True,
+        definition=_("Groups with one or more counting sessions in the quarter."),
+    ),
+    Metric("groups_active_by_kind", _("Active groups by kind"), kind=BREAKDOWN, protected=True),
+    Metric("sessions_held", _("Sessions held"), protected=True),
+    Metric(
+        "participants_per_group", _("Participants per group"), kind=TABLE, persons=True,
+        cells=("participants", "sessions_held"),
+    ),
+    Metric(
+        "attendance_rate", _("Attendance rate"), kind=RATE, rests_on="residents_collective",
+        definition=_("Present divided by all registered attendance (present, absent, excused) at counting "
+                     "sessions of groups for group-based support."),
+    ),
+    Metric(
+        "by_life_domain", _("Residents supported collectively by life domain"), kind=BREAKDOWN, persons=True,
+        definition=_("For each life domain, the residents supported collectively who attended a group working on it."),
+    ),
+    Metric("by_neighbourhood", _("Residents supported collectively by neighbourhood"), kind=BREAKDOWN, persons=True),
+    Metric("new_groups", _("New groups"), protected=True),
+    Metric("groups_handed_over", _("Groups handed over to residents"), protected=True),
+    Metric(
+        # The target itself is a policy number set by the municipality, not a count of people.
+        "target", _("Yearly target"), kind=TARGET, persons=True, cells=("residents_collective_ytd",),
+        definition=_("The number of residents the municipality wants supported collectively in a year, against "
+                     "the residents supported collectively from 1 January to the end of the quarter."),
+    ),
+    Metric(
+        "walk_ins", _("Walk-ins (not registered, not counted as residents)"), persons=True,
+        definition=_("The sum of anonymous head counts of people who came to a session without being registered; "
+                     "never added to the residents."),
+    ),
+)
+
+# The linear relations between shown cells, in the order secondary suppression tries them.
+RELATIONS = (
+    Relation("residents_total", ("residents_collective_only", "residents_individual_only", "residents_both")),
+    Relation("residents_collective", ("residents_collective_only", "residents_both")),
+    Relation("residents_individual", ("residents_individual_only", "residents_both")),
+    # Implied by the three above, listed so the simple pass already closes them:
+    Relation("residents_total", ("residents_collective", "residents_individual_only")),
+    Relation("residents_total", ("residents_individual", "residents_collective_only")),
+    Relation("residents_collective", breakdown="by_neighbourhood"),
+    Relation("groups_active", breakdown="groups_active_by_kind", counting_kinds_only=True),
+    Relation("sessions_held", breakdown="participants_per_group", field="sessions_held", counting_kinds_only=True),
+    # For a period starting on 1 January (Q1, a year) year-to-date IS residents_collective; the
+    # figures do not say the period, so equal values are treated as the same cell.
+    Relation("residents_collective", breakdown="target", field="residents_collective_ytd", when_equal=True),
+)
+
+METRICS = {metric.key: metric for metric in METRICS_LIST}
+KPI_KEYS = tuple(METRICS)
+# The plain top-level counts (the rest are a rate, breakdowns, the per-group table and the target).
+COUNT_KEYS = tuple(metric.key for metric in METRICS_LIST if metric.kind == COUNT)
+HEADLINE_KEYS = tuple(metric.key for metric in METRICS_LIST if metric.headline)
+
+
+def get(key: str) -> Metric:
+    """The metadata of a KPI key; KeyError for a key that is not one."""
+    return METRICS[key]
+
+
+def label(key: str):
+    """The (lazy) label of a KPI key: str() it in the language wanted."""
+    return METRICS[key].label
+
+
+def relations_of(key: str) -> list[Relation]:
+    """The relations a KPI takes part in, as total, part or breakdown."""
+    return [relation for relation in RELATIONS if key in relation.keys]
+
+
+def with_definitions() -> list[Metric]:
+    """The KPIs explained in the PDF's appendix, in KPI order."""
+    return [metric for metric in METRICS_LIST if metric.definition is not None]
