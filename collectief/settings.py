@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "collectief",
     "participants",
     "groups",
+    "imports",
     "reporting",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -208,6 +209,11 @@ CELERY_BEAT_SCHEDULE = {
     "quarterly-report-drafts": {
         "task": "reporting.tasks.create_quarterly_drafts",
         "schedule": crontab(minute=0, hour=6, day_of_month=1, month_of_year="1,4,7,10"),
+    },
+    # Hourly: uploaded import files (personal data) are deleted 24 hours after the upload.
+    "import-remove-stale-uploads": {
+        "task": "imports.tasks.remove_stale_uploads",
+        "schedule": crontab(minute=17),
     },
 }
 

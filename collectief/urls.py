@@ -28,6 +28,6 @@ urlpatterns = [
     path("deelnemers/", include("participants.urls")),
     path("collectieven/", include("groups.urls")),
     path("rapportage/", include("reporting.urls")),
-    path("importeren/", include("groups.import_urls")),
+    path("importeren/", include("imports.urls")),
     path("beheer/", admin.site.urls),
 ]

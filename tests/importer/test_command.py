@@ -9,8 +9,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from collectief.models import AuditEvent, Municipality, Neighbourhood, Team
-from groups.importer import import_directory
 from groups.models import Attendance, Enrolment, Group, Session
+from imports.engine import import_directory
 from participants.models import IndividualSupport, Participant
 from tests.factories import GroupFactory, ParticipantFactory, SessionFactory, TeamFactory
 

@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from collectief.models import AuditEvent
-from groups.import_views import SESSION_KEY
 from groups.models import Attendance, Enrolment, Group, Session
+from imports.views import SESSION_KEY
 from participants.models import IndividualSupport, Participant
 from tests.factories import GroupFactory, ParticipantFactory
 
@@ -18,6 +18,10 @@ UPLOAD = reverse("importer:upload")
 PREVIEW = reverse("importer:preview")
 CONFIRM = reverse("importer:confirm")
 CANCEL = reverse("importer:cancel")
+
+# The preview and the import are queued with transaction.on_commit (and run eagerly in the tests):
+# the requests must really commit for that to happen.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)

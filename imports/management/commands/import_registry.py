@@ -7,7 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from groups.importer import FILE_NAMES, find_files, import_directory
+from imports.engine import find_files, import_directory
+from imports.files import FILE_NAMES
 
 
 class Command(BaseCommand):
