@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from collectief.forms import TeamScopedFormMixin
-from collectief.validators import POSTCODE_RE, normalise_postcode  # noqa: F401 - POSTCODE_RE: old import path
+from collectief.validators import normalise_postcode
 
 from .models import ChangeWish, Consent, HelpRequest, IndividualSupport, Participant
 
