@@ -40,6 +40,18 @@ def validate_plausible_date(value: datetime.date | None):
         )
 
 
+def validate_at_most_a_year_ahead(value: datetime.date | None):
+    """Planned events (sessions) are registered at most a year ahead: 2031 for 2021 is a typo."""
+    if value is None:
+        return
+    latest = timezone.localdate() + datetime.timedelta(days=366)
+    if value > latest:
+        raise ValidationError(
+            _("%(value)s lies more than a year ahead; check the year."), code="too_far_ahead",
+            params={"value": value.strftime("%d-%m-%Y")},
+        )
+
+
 def validate_birth_date(value: datetime.date | None):
     if value is None:
         return

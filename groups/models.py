@@ -4,6 +4,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import DateRangeField, RangeOperators
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -17,6 +18,7 @@ from collectief.models import EndReason, Framework, GroupKind, LifeDomain, Neigh
 from collectief.signals import registration_changed
 from collectief.validators import (
     check_period,
+    validate_at_most_a_year_ahead,
     validate_duration_minutes,
     validate_head_count,
     validate_plausible_date,
@@ -40,6 +42,12 @@ class GroupQuerySet(models.QuerySet):
         own_teams = Q(team__in=sorted(access.access_for(user).team_ids))
         return self.for_user(user).filter(mine | own_teams)
 
+    def with_logged_dates(self):
+        """Annotate ``logged_dates``: the dates of all sessions, held or cancelled (one subquery)."""
+        return self.annotate(
+            logged_dates=ArraySubquery(Session.objects.filter(group=OuterRef("pk")).order_by().values("date"))
+        )
+
     def with_stats(self, on: datetime.date | None = None):
         """Annotate member_count, last_session_date and held_sessions with subqueries (no N+1)."""
         on = on or timezone.localdate()
@@ -61,6 +69,10 @@ class GroupQuerySet(models.QuerySet):
 
 def _on_or_after(day: datetime.date, weekday: int) -> datetime.date:
     return day + datetime.timedelta(days=(weekday - day.weekday()) % 7)
+
+
+def _day_before(day: datetime.date | None) -> datetime.date | None:
+    return day - datetime.timedelta(days=1) if day else None
 
 
 class Group(models.Model):
@@ -158,42 +170,52 @@ class Group(models.Model):
     def run_by_organisation(self) -> bool:
         return self.status != self.Status.SELF_RUNNING
 
-    def due_date(self, last_logged: datetime.date | None, held_sessions: int = 0) -> datetime.date | None:
-        """The first planned session after the last logged one (or from the start date).
+    def expected_dates(self, until: datetime.date) -> list[datetime.date]:
+        """The meeting dates the group's rhythm plans from its start up to ``until`` (inclusive).
 
-        Follows the rhythm and usual weekday; None when the organisation logs nothing more
-        (self-running or ended, a finished course, or past the end date).
+        Weekly and a course meet on the usual day (the start date's weekday when none is set), every
+        two weeks on every other one, twice a week on the usual day and three days later; a course
+        stops after its planned number of meetings. Nothing is planned after the end date, nor on or
+        after the hand-over date: a self-running group is no longer logged by the organisation.
         """
-        if self.status not in (self.Status.FORMING, self.Status.RUNNING):
-            return None
-        if self.rhythm == self.Rhythm.COURSE and self.planned_sessions and held_sessions >= self.planned_sessions:
-            return None
-        weekday = self.usual_weekday
-        if last_logged is None:
-            due = self.start_date if weekday is None else _on_or_after(self.start_date, weekday)
-        elif self.rhythm == self.Rhythm.TWICE_WEEKLY:
-            if weekday is None:
-                due = last_logged + datetime.timedelta(days=4)
-            elif last_logged.weekday() == weekday:
-                # The second meeting of the week comes three or four days after the usual day.
-                due = last_logged + datetime.timedelta(days=3)
-            else:
-                due = _on_or_after(last_logged + datetime.timedelta(days=1), weekday)
+        last = min(d for d in (until, self.end_date, _day_before(self.handed_over_on)) if d is not None)
+        weekday = self.start_date.weekday() if self.usual_weekday is None else self.usual_weekday
+        first = _on_or_after(self.start_date, weekday)
+        if self.rhythm == self.Rhythm.TWICE_WEEKLY:
+            offsets, step = (0, 3), 7
         else:
-            step = 14 if self.rhythm == self.Rhythm.BIWEEKLY else 7
-            if weekday is None:
-                due = last_logged + datetime.timedelta(days=step)
+            offsets, step = (0,), 14 if self.rhythm == self.Rhythm.BIWEEKLY else 7
+        limit = self.planned_sessions if self.rhythm == self.Rhythm.COURSE and self.planned_sessions else None
+        dates, week = [], first
+        while week <= last and (limit is None or len(dates) < limit):
+            days = (week + datetime.timedelta(days=offset) for offset in offsets)
+            dates.extend(day for day in days if day <= last)
+            week += datetime.timedelta(days=step)
+        return dates[:limit] if limit else dates
+
+    def missing_dates(self, logged: list[datetime.date], until: datetime.date) -> list[datetime.date]:
+        """Planned dates up to ``until`` without a session (held or cancelled), newest first.
+
+        A session a few days off its planned date (moved for a holiday) stands in for it: each logged
+        date covers at most one planned date, the nearest within the window (three days, one for a
+        group meeting twice a week). An extra session on another day covers nothing more; a date
+        logged by mistake years ahead covers nothing at all.
+        """
+        window = 1 if self.rhythm == self.Rhythm.TWICE_WEEKLY else 3
+        free = sorted(set(logged))
+        missing = []
+        for planned in self.expected_dates(until):
+            near = [d for d in free if abs((d - planned).days) <= window]
+            if near:
+                free.remove(min(near, key=lambda d: (abs((d - planned).days), d)))
             else:
-                # A session moved a day or two still counts for its week: snap to the usual day.
-                due = _on_or_after(last_logged + datetime.timedelta(days=step - 3), weekday)
-        if self.end_date and due > self.end_date:
-            return None
-        return due
+                missing.append(planned)
+        return missing[::-1]
 
     @property
-    def next_due(self) -> datetime.date | None:
-        """``due_date`` from the annotations of ``with_stats``."""
-        return self.due_date(getattr(self, "last_session_date", None), getattr(self, "held_sessions", 0))
+    def is_logged_by_organisation(self) -> bool:
+        """Forming and running groups are logged; self-running and ended ones are not chased."""
+        return self.status in (self.Status.FORMING, self.Status.RUNNING)
 
 
 def running_on(on: datetime.date, prefix: str = "") -> Q:
@@ -328,7 +350,7 @@ class Session(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("group"))
-    date = models.DateField(_("date"), validators=[validate_plausible_date])
+    date = models.DateField(_("date"), validators=[validate_plausible_date, validate_at_most_a_year_ahead])
     start_time = models.TimeField(_("start time"))
     duration_minutes = models.PositiveSmallIntegerField(
         _("duration (minutes)"), default=90, validators=[validate_duration_minutes]
@@ -372,12 +394,19 @@ class Session(models.Model):
         if group.end_date and self.date > group.end_date:
             raise ValidationError({"date": _("The group ended on %(date)s; a session cannot be later.")
                                    % {"date": group.end_date.strftime("%d-%m-%Y")}})
-        # A session is logged after it took place; a cancellation may be recorded in advance.
-        if self.status == self.Status.HELD and self.date > timezone.localdate():
+        # A session is logged once it has begun; a cancellation may be recorded in advance.
+        if self.status == self.Status.HELD and self.starts_after(timezone.localtime()):
             raise ValidationError({"date": _(
                 "A session in the future cannot be logged as held yet. Log it on the day, "
                 "or mark it as cancelled if it will not take place."
             )})
+
+    def starts_after(self, moment: datetime.datetime) -> bool:
+        """Whether the session (date and start time, local time) begins after ``moment``."""
+        if self.start_time is None:
+            return self.date > moment.date()
+        start = datetime.datetime.combine(self.date, self.start_time, tzinfo=moment.tzinfo)
+        return start > moment
 
     def roll_call(self, day: datetime.date) -> list[Participant]:
         """Who is on the roll call for ``day``, with their ``role`` and ``recorded`` status, in one query.

@@ -1,6 +1,7 @@
 """Groups, enrolments, the session roll call and the social worker's start page."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -71,19 +72,68 @@ def start(request):
     today = timezone.localdate()
     mine = Group.facilitators.through.objects.filter(user=user, group=OuterRef("pk"))
     groups = list(
-        Group.objects.of_user(user).exclude(status=Group.Status.ENDED).with_stats(today)
+        Group.objects.of_user(user).exclude(status=Group.Status.ENDED).with_stats(today).with_logged_dates()
         .annotate(is_mine=Exists(mine)).select_related("team", "neighbourhood").order_by("name")
     )
+    to_log = []
     for group in groups:
-        group.due = group.next_due
-        group.overdue = group.due is not None and group.due <= today
-    to_log = sorted((g for g in groups if g.overdue), key=lambda g: (g.due, g.name))
+        group.to_register = ToRegister.of(group, today)
+        if group.to_register.missing:
+            to_log.append(group)
+    to_log.sort(key=lambda g: (g.to_register.oldest, g.name))
     return render(request, "groups/start.html", {
         "today": today,
         "to_log": to_log,
         "my_groups": [g for g in groups if g.is_mine],
         "team_groups": [g for g in groups if not g.is_mine],
     })
+
+
+@dataclass
+class ToRegister:
+    """What the start page says about one group: the planned dates still without a session."""
+
+    recent: list  # the last eight weeks, newest first
+    older: list  # folded under "ouder", newest first
+    meets_today: bool
+    next_planned: datetime.date | None
+
+    RECENT_WEEKS = 8
+    OLDER_SHOWN = 20
+
+    @classmethod
+    def of(cls, group, today):
+        if not group.is_logged_by_organisation:
+            return cls([], [], False, None)
+        missing = group.missing_dates(group.logged_dates or [], today)
+        boundary = today - datetime.timedelta(weeks=cls.RECENT_WEEKS)
+        upcoming = [d for d in group.expected_dates(today + datetime.timedelta(days=15)) if d >= today]
+        return cls(
+            recent=[d for d in missing if d > boundary],
+            older=[d for d in missing if d <= boundary],
+            meets_today=bool(upcoming) and upcoming[0] == today,
+            next_planned=next((d for d in upcoming if d > today), None),
+        )
+
+    @property
+    def missing(self) -> bool:
+        return bool(self.recent or self.older)
+
+    @property
+    def count(self) -> int:
+        return len(self.recent) + len(self.older)
+
+    @property
+    def oldest(self):
+        return (self.older or self.recent)[-1] if self.missing else None
+
+    @property
+    def older_shown(self):
+        return self.older[: self.OLDER_SHOWN]
+
+    @property
+    def older_hidden(self) -> int:
+        return max(0, len(self.older) - self.OLDER_SHOWN)
 
 
 # --- Groups --------------------------------------------------------------------------------------
@@ -108,7 +158,7 @@ def group_list(request):
 @access.registration_required
 def group_detail(request, pk):
     group = get_group_for_user(
-        request, pk, Group.objects.with_stats().prefetch_related("facilitators", "life_domains")
+        request, pk, Group.objects.with_stats().with_logged_dates().prefetch_related("facilitators", "life_domains")
     )
     today = timezone.localdate()
     enrolments = list(group.enrolments.select_related("participant", "end_reason"))
@@ -144,7 +194,7 @@ def group_detail(request, pk):
         "columns": list(zip(columns, totals, strict=True)),
         "matrix": matrix,
         "today": today,
-        "due": group.next_due,
+        "to_register": ToRegister.of(group, today),
     })
 
 
