@@ -96,6 +96,8 @@ class EnrolForm(forms.Form):
         label=_("referred by"), choices=[("", "---------"), *Enrolment.ReferralSource.choices], required=False
     )
     start_date = forms.DateField(label=_("start date"), widget=DateInput(), validators=[validate_plausible_date])
+    # Asked only when the group is full (see the enrol view).
+    confirm_capacity = forms.BooleanField(label=_("Enrol anyway, above the capacity"), required=False)
 
     def __init__(self, *args, user, group, **kwargs):
         super().__init__(*args, **kwargs)
@@ -237,6 +239,7 @@ class RollCall:
         self.day = session.date or timezone.localdate()
         self.errors, self.matches, self.walk_in, self.statuses = [], [], None, {}
         self.walk_in_invalid = False
+        self.same_day = None  # another held session of the group that day, until confirmed
         self._rows = None
 
     @property
@@ -262,11 +265,23 @@ class RollCall:
         valid = self.form.is_valid()
         if valid:
             self.day = self.form.cleaned_data["date"]
+            self.same_day = self._unconfirmed_second_session()
         self.statuses, errors = read_attendance(self.data, self.rows)
         self.errors.extend(errors)
         if self.wants_walk_in:
             valid = self._clean_walk_in(valid) and valid
-        return valid and not self.errors and not self.matches
+        return valid and not self.errors and not self.matches and self.same_day is None
+
+    def _unconfirmed_second_session(self):
+        """A second held session on one day is rare: ask before saving it (a typo in the date?)."""
+        if self.form.cleaned_data["status"] != Session.Status.HELD or self.data.get("confirm_same_day"):
+            return None
+        # The same start time is not a second session but a double submit: the slot check answers that.
+        return (
+            self.group.sessions.filter(date=self.day, status=Session.Status.HELD)
+            .exclude(pk=self.session.pk).exclude(start_time=self.form.cleaned_data["start_time"])
+            .order_by("start_time").first()
+        )
 
     def _clean_walk_in(self, session_valid: bool) -> bool:
         if session_valid and self.form.cleaned_data["status"] == Session.Status.CANCELLED:
@@ -311,6 +326,8 @@ class RollCall:
             "rows": self.rows,
             "errors": self.errors,
             "matches": self.matches,
+            "same_day": self.same_day,
+            "today": timezone.localdate(),
             "attendance_choices": Attendance.Status.choices,
             "present_count": sum(1 for row in self.rows if row.current == Attendance.Status.PRESENT),
         }

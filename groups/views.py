@@ -22,6 +22,7 @@ from .forms import EndEnrolmentForm, EnrolForm, GroupForm, RollCall, enrollable
 from .models import Attendance, Group, Session
 
 ROLL_CALL_COLUMNS = 12  # sessions shown in the attendance matrix of the group page
+SESSIONS_PER_PAGE = 25
 SEARCH_RESULTS = 10
 
 
@@ -166,7 +167,10 @@ def group_detail(request, pk):
     active = [e for e in enrolments if not e.has_ended_before(today)]
     ended = sorted((e for e in enrolments if e not in active), key=lambda e: e.end_date, reverse=True)
     sessions = list(group.sessions.order_by("-date", "-start_time")[:ROLL_CALL_COLUMNS])
-    columns = sessions[::-1]  # oldest left, as on a paper attendance list
+    columns = sessions  # newest left: on a phone the latest sessions are in view without scrolling
+    session_page = Paginator(group.sessions.order_by("-date", "-start_time"), SESSIONS_PER_PAGE).get_page(
+        request.GET.get("sessies")
+    )
     marks = {
         (s, p): status
         for s, p, status in Attendance.objects.filter(session__in=[s.pk for s in sessions])
@@ -191,6 +195,7 @@ def group_detail(request, pk):
         "active": active,
         "ended": ended,
         "sessions": sessions,
+        "session_page": session_page,
         "columns": list(zip(columns, totals, strict=True)),
         "matrix": matrix,
         "today": today,
@@ -253,24 +258,31 @@ def enrol(request, pk):
     """Aanmelden: search a resident and enrol them with one click."""
     group = get_group_for_user(request, pk)
     form = EnrolForm(request.POST or None, user=request.user, group=group)
+    members = list(group.enrolments.not_ended().select_related("participant"))
+    full = bool(group.capacity) and len(members) >= group.capacity
     if request.method == "POST":
-        if form.is_valid() and _enrol(request, group, form):
+        if form.is_valid() and _enrol(request, group, form, full, len(members)):
             return redirect("groups:enrol", pk=group.pk)
         messages.error(request, _("The resident could not be enrolled; see the message below."))
     q = _search_text(request)
     results = _search(request.user, group, q)
-    members = list(group.enrolments.active().select_related("participant"))
     with transaction.atomic():
         _log_search(request.user, group, results)
         log_event(request.user, "group.viewed", group, {"page": "enrol"})
     return render(request, "groups/enrol.html", {
-        "group": group, "form": form, "q": q, "results": results, "members": members,
+        "group": group, "form": form, "q": q, "results": results, "members": members, "full": full,
     })
 
 
-def _enrol(request, group, form) -> bool:
+def _enrol(request, group, form, full, enrolled) -> bool:
     """Enrol the chosen resident; False (with the reason on the form) when the rules refuse it."""
     participant = form.cleaned_data["participant"]
+    if full and not form.cleaned_data["confirm_capacity"]:
+        form.add_error(None, _(
+            "%(group)s is full: %(enrolled)s enrolled for %(capacity)s places. Tick “enrol anyway” to enrol "
+            "%(name)s above the capacity."
+        ) % {"group": group.name, "enrolled": enrolled, "capacity": group.capacity, "name": participant.full_name})
+        return False
     try:
         services.enrol(request.user, group, participant, role=form.cleaned_data["role"],
                        referral_source=form.cleaned_data["referral_source"],
