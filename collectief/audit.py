@@ -57,6 +57,7 @@ _declare_crud("group", view=True)
 _declare_crud("enrolment")
 _declare_crud("session", view=True)
 _declare_crud("attendance")
+_declare_crud("contributor")
 # The registry import: one event per file (created when it created rows, else updated).
 declare("import.created", CREATE)
 declare("import.updated", UPDATE)

@@ -3,6 +3,7 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -12,7 +13,7 @@ from collectief.validators import validate_plausible_date
 from participants.forms import DateInput, ParticipantCreateForm, ParticipantForm
 from participants.models import Participant
 
-from .models import Attendance, Enrolment, Group, Session
+from .models import Attendance, Contributor, Enrolment, Group, Session
 from .services import WALK_IN_FIELDS
 
 
@@ -31,12 +32,13 @@ class GroupForm(TeamScopedFormMixin, forms.ModelForm):
         fields = [
             "name", "kind", "theme", "life_domains", "framework", "team", "neighbourhood", "location",
             "rhythm", "usual_weekday", "usual_time", "usual_duration_minutes", "planned_sessions",
-            "capacity", "facilitators", "co_facilitators", "status", "start_date", "end_date",
+            "capacity", "facilitators", "contributors", "co_facilitators", "status", "start_date", "end_date",
             "handed_over_on",
         ]
         widgets = {
             "life_domains": forms.CheckboxSelectMultiple,
             "facilitators": forms.CheckboxSelectMultiple,
+            "contributors": forms.CheckboxSelectMultiple,
             "start_date": DateInput(),
             "end_date": DateInput(),
             "handed_over_on": DateInput(),
@@ -51,6 +53,7 @@ class GroupForm(TeamScopedFormMixin, forms.ModelForm):
             .distinct().order_by("first_name", "last_name", "username")
         )
         self.fields["facilitators"].label_from_instance = lambda u: u.get_full_name() or u.username
+        self.fields["contributors"].queryset = Contributor.objects.filter(team__in=teams.values("pk")).order_by("name")
         self.fields["kind"].queryset = self.fields["kind"].queryset.filter(active=True)
         self.fields["framework"].queryset = self.fields["framework"].queryset.filter(active=True)
         self.fields["life_domains"].queryset = self.fields["life_domains"].queryset.filter(active=True)
@@ -82,6 +85,15 @@ class GroupForm(TeamScopedFormMixin, forms.ModelForm):
             )
         self.check_neighbourhood_in_team_municipality(cleaned)
         return cleaned
+
+
+class ContributorForm(forms.ModelForm):
+    """A new begeleider of a group: who they are and how to reach them; the team is the group's."""
+
+    class Meta:
+        model = Contributor
+        fields = ["name", "kind", "organisation", "phone", "email", "active_from"]
+        widgets = {"active_from": DateInput()}
 
 
 class EnrolForm(forms.Form):
@@ -240,6 +252,7 @@ class RollCall:
         self.errors, self.matches, self.walk_in, self.statuses = [], [], None, {}
         self.walk_in_invalid = False
         self.same_day = None  # another held session of the group that day, until confirmed
+        self.helped = None  # ids of the begeleiders who helped, once read
         self._rows = None
 
     @property
@@ -268,9 +281,40 @@ class RollCall:
             self.same_day = self._unconfirmed_second_session()
         self.statuses, errors = read_attendance(self.data, self.rows)
         self.errors.extend(errors)
+        self.helped = self._read_helped()
         if self.wants_walk_in:
             valid = self._clean_walk_in(valid) and valid
         return valid and not self.errors and not self.matches and self.same_day is None
+
+    @property
+    def contributors(self):
+        """The begeleiders to choose from: the group's, active on the day, plus anyone recorded already.
+
+        One query; ``recorded`` says who was saved as having helped at this session.
+        """
+        if not hasattr(self, "_contributors"):
+            through = Session.contributors.through.objects.filter(session=self.session.pk, contributor=OuterRef("pk"))
+            active = Q(groups=self.group, active_from__lte=self.day) & (
+                Q(active_until__isnull=True) | Q(active_until__gte=self.day)
+            )
+            queryset = Contributor.objects.annotate(recorded=Exists(through)) if self.session.pk else (
+                Contributor.objects.annotate(recorded=Value(False))
+            )
+            self._contributors = list(queryset.filter(active | Q(recorded=True)).distinct().order_by("name"))
+        return self._contributors
+
+    def _read_helped(self) -> list[int] | None:
+        """Who helped, as ticked; None when the form showed no begeleiders (then nothing changes)."""
+        if not self.data.get("helpers_shown"):
+            return None
+        allowed = {c.pk for c in self.contributors}
+        ids = []
+        for value in self.data.getlist("helped"):
+            if not value.isdigit() or int(value) not in allowed:
+                self.errors.append(_("Choose the begeleiders from the list."))
+                return None
+            ids.append(int(value))
+        return ids
 
     def _unconfirmed_second_session(self):
         """A second held session on one day is rare: ask before saving it (a typo in the date?)."""
@@ -311,6 +355,13 @@ class RollCall:
         """Show an error the service raised (the models' rules) above the roll call."""
         self.errors.extend(error.messages)
 
+    def _helped_now(self) -> set[int]:
+        if self.is_bound:
+            return set(self.helped or [])
+        if self.session.pk:
+            return {c.pk for c in self.contributors if c.recorded}
+        return {c.pk for c in self.contributors}  # a new session: the group's begeleiders, pre-filled
+
     def context(self) -> dict:
         recorded = self.statuses if self.is_bound else {
             row.pk: getattr(row, "recorded", None) or Attendance.Status.PRESENT for row in self.rows
@@ -327,6 +378,8 @@ class RollCall:
             "errors": self.errors,
             "matches": self.matches,
             "same_day": self.same_day,
+            "contributors": self.contributors,
+            "helped": self._helped_now(),
             "today": timezone.localdate(),
             "attendance_choices": Attendance.Status.choices,
             "present_count": sum(1 for row in self.rows if row.current == Attendance.Status.PRESENT),

@@ -75,6 +75,64 @@ def _day_before(day: datetime.date | None) -> datetime.date | None:
     return day - datetime.timedelta(days=1) if day else None
 
 
+class ContributorQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Begeleiders of the user's team(s) (see collectief.access)."""
+        return access.scope(self, user)
+
+    def active(self, on: datetime.date | None = None):
+        on = on or timezone.localdate()
+        return self.filter(Q(active_until__isnull=True) | Q(active_until__gte=on), active_from__lte=on)
+
+
+class Contributor(models.Model):
+    """A begeleider: a volunteer, peer expert, student or partner's staff member who helps run groups.
+
+    Not a resident receiving support: never enrolled, never on the roll call as a participant and
+    never counted in a resident figure. A resident who also volunteers keeps the two roles apart:
+    their participant record is linked, not reused.
+    """
+
+    class Kind(models.TextChoices):
+        VOLUNTEER = "volunteer", _("Volunteer")
+        PEER_EXPERT = "peer_expert", _("Peer expert (ervaringsdeskundige)")
+        STUDENT = "student", _("Student")
+        PARTNER_STAFF = "partner_staff", _("Partner organisation's staff")
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="contributors", verbose_name=_("team"))
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=15, choices=Kind.choices, default=Kind.VOLUNTEER)
+    organisation = models.CharField(_("organisation"), max_length=120, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    active_from = models.DateField(_("active from"), default=datetime.date.today, validators=[validate_plausible_date])
+    active_until = models.DateField(_("active until"), null=True, blank=True, validators=[validate_plausible_date])
+    participant = models.ForeignKey(
+        Participant, on_delete=models.SET_NULL, null=True, blank=True, related_name="contributor_roles",
+        verbose_name=_("also a resident (participant record)"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ContributorQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("begeleider")
+        verbose_name_plural = _("begeleiders")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(active_until__isnull=True) | Q(active_until__gte=models.F("active_from")),
+                name="contributor_until_after_from",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_kind_display()})"
+
+    def clean(self):
+        check_period(self.active_from, self.active_until, end_field="active_until")
+
+
 class Group(models.Model):
     class Rhythm(models.TextChoices):
         WEEKLY = "weekly", _("Weekly")
@@ -125,6 +183,10 @@ class Group(models.Model):
     capacity = models.PositiveSmallIntegerField(_("capacity"), null=True, blank=True)
     facilitators = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="facilitated_groups", verbose_name=_("social workers")
+    )
+    contributors = models.ManyToManyField(
+        Contributor, blank=True, related_name="groups", verbose_name=_("begeleiders"),
+        help_text=_("Volunteers, peer experts, students or partner staff who help run the group."),
     )
     co_facilitators = models.CharField(
         _("co-facilitators"), max_length=300, blank=True,
@@ -362,6 +424,9 @@ class Session(models.Model):
         help_text=_("Anonymous count of people who came but are not registered."),
     )
     notes = models.CharField(_("short note"), max_length=500, blank=True)
+    contributors = models.ManyToManyField(
+        Contributor, blank=True, related_name="sessions", verbose_name=_("begeleiders who helped")
+    )
     external_id = models.CharField(_("external id"), max_length=50, null=True, blank=True, unique=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -407,6 +472,16 @@ class Session(models.Model):
             return self.date > moment.date()
         start = datetime.datetime.combine(self.date, self.start_time, tzinfo=moment.tzinfo)
         return start > moment
+
+    def record_contributors(self, ids, *, new_session: bool = False) -> None:
+        """Replace who helped at this session (begeleiders), in bulk."""
+        through = Session.contributors.through
+        with transaction.atomic(savepoint=False):
+            if not new_session:
+                through.objects.filter(session=self).exclude(contributor_id__in=ids).delete()
+            through.objects.bulk_create(
+                [through(session=self, contributor_id=cid) for cid in ids], ignore_conflicts=True
+            )
 
     def roll_call(self, day: datetime.date) -> list[Participant]:
         """Who is on the roll call for ``day``, with their ``role`` and ``recorded`` status, in one query.

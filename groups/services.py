@@ -13,7 +13,7 @@ from collectief.models import EndReason, log_event
 from participants.models import Participant
 from participants.services import register_participant
 
-from .models import Attendance, Enrolment, Group, Session
+from .models import Attendance, Contributor, Enrolment, Group, Session
 
 SESSION_SLOT_CONSTRAINT = "unique_session_slot"
 # What a walk-in gives at the door: all that registering them needs.
@@ -58,6 +58,17 @@ def enrol(
 
 
 @transaction.atomic
+def add_contributor(user, group: Group, contributor: Contributor, *, fields=()) -> Contributor:
+    """Register a begeleider in the group's team and let them help run the group."""
+    contributor.team = group.team
+    contributor.full_clean(exclude=["team", "participant"])
+    contributor.save()
+    group.contributors.add(contributor)
+    log_event(user, "contributor.created", contributor, {"fields": sorted(fields), "group": group.pk})
+    return contributor
+
+
+@transaction.atomic
 def end_enrolment(user, enrolment: Enrolment, *, end_date: datetime.date, end_reason: EndReason) -> Enrolment:
     """Uitstroom: end an enrolment on a date, for a reason."""
     enrolment.end_date, enrolment.end_reason = end_date, end_reason
@@ -74,13 +85,16 @@ def log_session(
     *,
     fields=(),
     walk_in: Participant | None = None,
+    helped=None,
 ) -> dict[str, int]:
     """Save a session with everyone's attendance and, optionally, a walk-in; return the counts.
 
     ``statuses`` maps participant id to present/absent/excused. A walk-in is an existing resident
     (saved) or a new one (unsaved; registered here with their consent) who is marked present and
     enrolled from the session's date when not yet a member. A cancelled session keeps no
-    attendance. Raises ``SlotTaken`` when the date and time are already taken by another session.
+    attendance. ``helped`` lists the ids of the begeleiders who helped (None: leave as recorded);
+    they are never residents and never on the roll call. Raises ``SlotTaken`` when the date and
+    time are already taken by another session.
     """
     is_new = session.pk is None
     try:
@@ -92,6 +106,8 @@ def log_session(
             elif walk_in is not None:
                 statuses[_walk_in(user, session, walk_in, statuses).pk] = Attendance.Status.PRESENT
             session.mark_attendance(statuses, new_session=is_new)
+            if helped is not None:
+                session.record_contributors(helped, new_session=is_new)
             counts = attendance_counts(statuses)
             log_event(user, "session.created" if is_new else "session.updated", session,
                       {"fields": sorted(fields), "attendance": counts})

@@ -9,6 +9,7 @@ urlpatterns = [
     path("nieuw/", views.group_create, name="create"),
     path("<int:pk>/", views.group_detail, name="detail"),
     path("<int:pk>/bewerken/", views.group_edit, name="edit"),
+    path("<int:pk>/begeleiders/nieuw/", views.contributor_add, name="contributor_add"),
     path("<int:pk>/aanmelden/", views.enrol, name="enrol"),
     path("<int:pk>/aanmelden/zoeken/", views.participant_search, name="participant_search"),
     path("<int:pk>/aanmeldingen/<int:enrolment_pk>/beeindigen/", views.enrolment_end, name="enrolment_end"),

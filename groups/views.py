@@ -18,7 +18,7 @@ from collectief.models import log_event
 
 from . import services
 from .filters import GroupFilter
-from .forms import EndEnrolmentForm, EnrolForm, GroupForm, RollCall, enrollable
+from .forms import ContributorForm, EndEnrolmentForm, EnrolForm, GroupForm, RollCall, enrollable
 from .models import Attendance, Group, Session
 
 ROLL_CALL_COLUMNS = 12  # sessions shown in the attendance matrix of the group page
@@ -159,18 +159,20 @@ def group_list(request):
 @access.registration_required
 def group_detail(request, pk):
     group = get_group_for_user(
-        request, pk, Group.objects.with_stats().with_logged_dates().prefetch_related("facilitators", "life_domains")
+        request, pk,
+        Group.objects.with_stats().with_logged_dates().prefetch_related("facilitators", "life_domains", "contributors"),
     )
     today = timezone.localdate()
     enrolments = list(group.enrolments.select_related("participant", "end_reason"))
     # Members now or from a later start; the roll call takes each on the days they are enrolled.
     active = [e for e in enrolments if not e.has_ended_before(today)]
     ended = sorted((e for e in enrolments if e not in active), key=lambda e: e.end_date, reverse=True)
-    sessions = list(group.sessions.order_by("-date", "-start_time")[:ROLL_CALL_COLUMNS])
+    paginator = Paginator(group.sessions.order_by("-date", "-start_time"), SESSIONS_PER_PAGE)
+    paginator.count = len(group.logged_dates or [])  # known from the annotation: no COUNT query
+    session_page = paginator.get_page(request.GET.get("sessies"))
+    newest = session_page.object_list if session_page.number == 1 else paginator.page(1).object_list
+    sessions = list(newest)[:ROLL_CALL_COLUMNS]
     columns = sessions  # newest left: on a phone the latest sessions are in view without scrolling
-    session_page = Paginator(group.sessions.order_by("-date", "-start_time"), SESSIONS_PER_PAGE).get_page(
-        request.GET.get("sessies")
-    )
     marks = {
         (s, p): status
         for s, p, status in Attendance.objects.filter(session__in=[s.pk for s in sessions])
@@ -226,6 +228,18 @@ def group_edit(request, pk):
         messages.success(request, _("Group “%(name)s” saved.") % {"name": group.name})
         return redirect("groups:detail", pk=group.pk)
     return render(request, "groups/group_form.html", {"form": form, "group": group})
+
+
+@access.registration_required
+def contributor_add(request, pk):
+    """Add a begeleider (volunteer, peer expert, student, partner staff) who helps run the group."""
+    group = get_group_for_user(request, pk)
+    form = ContributorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        contributor = services.add_contributor(request.user, group, form.save(commit=False), fields=form.changed_data)
+        messages.success(request, _("%(name)s helps run %(group)s.") % {"name": contributor.name, "group": group.name})
+        return redirect("groups:detail", pk=group.pk)
+    return render(request, "groups/contributor_form.html", {"form": form, "group": group})
 
 
 # --- Enrolments ----------------------------------------------------------------------------------
@@ -358,7 +372,8 @@ def _session_form(request, group, session):
     if roll_call.is_bound and roll_call.is_valid():
         try:
             counts = services.log_session(request.user, roll_call.session, roll_call.statuses,
-                                          fields=roll_call.form.changed_data, walk_in=roll_call.walk_in)
+                                          fields=roll_call.form.changed_data, walk_in=roll_call.walk_in,
+                                          helped=roll_call.helped)
         except services.SlotTaken as taken:
             return _already_logged(request, roll_call, taken.existing)
         except ValidationError as error:
