@@ -132,7 +132,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "landing"  # a page per role (collectief.views.landing)
 LOGOUT_REDIRECT_URL = "login"
 
 # Internationalisation: Dutch by default, English available.
