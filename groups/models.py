@@ -351,7 +351,7 @@ class Enrolment(models.Model):
     objects = EnrolmentQuerySet.as_manager()
 
     class Meta:
-        ordering = ["participant__last_name", "participant__first_name"]
+        ordering = ["participant__sort_name", "participant__first_name", "id"]
         verbose_name = _("enrolment")
         verbose_name_plural = _("enrolments")
         constraints = [
@@ -498,7 +498,7 @@ class Session(models.Model):
             )
         else:
             queryset = queryset.filter(Exists(enrolled))
-        return list(queryset.order_by("first_name", "last_name", "pk"))
+        return list(queryset.order_by("sort_name", "first_name", "pk"))
 
     def mark_attendance(self, statuses: dict[int, str], *, new_session: bool = False):
         """Replace this session's attendance with {participant_id: status}, in bulk.

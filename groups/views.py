@@ -256,7 +256,7 @@ def _search(user, group, q: str):
             Q(first_name__unaccent__icontains=word) | Q(last_name__unaccent__icontains=word)
             | Q(postcode__icontains=word)
         )
-    return list(queryset.order_by("first_name", "last_name")[:SEARCH_RESULTS])
+    return list(queryset.order_by("sort_name", "first_name")[:SEARCH_RESULTS])
 
 
 def _log_search(user, group, results):

@@ -24,6 +24,12 @@ from collectief.validators import (
 )
 
 
+# Dutch surname prefixes (tussenvoegsels), one or more at the start: "van der", "de", "in 't", "van 't".
+TUSSENVOEGSEL_PATTERN = (
+    r"^((van|de|der|den|het|'t|ten|ter|te|in|op|aan|bij|uit|voor|over|onder|la|le|du|d'|l'|el|al)\s+)+"
+)
+
+
 class ParticipantQuerySet(models.QuerySet):
     def for_user(self, user):
         """Participants of the user's team(s) (see collectief.access)."""
@@ -112,6 +118,16 @@ class Participant(models.Model):
         _("preferred language"), max_length=10, choices=Language.choices, default=Language.NL
     )
     is_volunteer = models.BooleanField(_("also volunteers"), default=False)
+    # "de Jong" sorts under J: the surname without its tussenvoegsel, kept by PostgreSQL itself so
+    # that bulk writes (the import) fill it too. Order by it everywhere residents are listed.
+    sort_name = models.GeneratedField(
+        expression=models.Func(
+            Lower("last_name"), models.Value(TUSSENVOEGSEL_PATTERN), models.Value(""),
+            function="regexp_replace", output_field=models.CharField(),
+        ),
+        output_field=models.CharField(max_length=100),
+        db_persist=True,
+    )
     external_id = models.CharField(_("external id"), max_length=50, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -122,11 +138,11 @@ class Participant(models.Model):
     objects = ParticipantQuerySet.as_manager()
 
     class Meta:
-        ordering = ["last_name", "first_name"]
+        ordering = ["sort_name", "first_name", "id"]
         verbose_name = _("participant")
         verbose_name_plural = _("participants")
         indexes = [
-            models.Index(fields=["team", "last_name"]),
+            models.Index(fields=["team", "sort_name"]),
             models.Index(fields=["birth_date"]),
             models.Index(fields=["postcode"]),
         ]
