@@ -23,7 +23,6 @@ from collectief.validators import (
     validate_postcode,
 )
 
-
 # Dutch surname prefixes (tussenvoegsels), one or more at the start: "van der", "de", "in 't", "van 't".
 TUSSENVOEGSEL_PATTERN = (
     r"^((van|de|der|den|het|'t|ten|ter|te|in|op|aan|bij|uit|voor|over|onder|la|le|du|d'|l'|el|al)\s+)+"

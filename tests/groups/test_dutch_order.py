@@ -17,7 +17,7 @@ def _order(body, names):
 
 
 def test_lists_roll_call_and_group_page_share_the_dutch_order(client_for, worker, team_a, group):
-    people = [ParticipantFactory(team=team_a, first_name=f, last_name=l) for f, l in NAMES]
+    people = [ParticipantFactory(team=team_a, first_name=first, last_name=last) for first, last in NAMES]
     for person in people:
         Enrolment.objects.create(group=group, participant=person, start_date=datetime.date(2024, 1, 1))
     client = client_for(worker)
