@@ -14,7 +14,7 @@ test:           ## set up (incl. chromium) and run the whole test suite
 setup:
 	scripts/setup.sh
 
-lint:
+lint:           ## ruff: style, Django and timezone rules, and at most 12 branches per function (mccabe)
 	.venv/bin/ruff check .
 
 migrations-check:

@@ -1,4 +1,8 @@
+"""Admin of groups, enrolments, sessions and attendance; every change (inline rows too) is audited."""
+
 from django.contrib import admin
+
+from collectief.admin import AuditedAdminMixin
 
 from .models import Attendance, Enrolment, Group, Session
 
@@ -11,7 +15,7 @@ class EnrolmentInline(admin.TabularInline):
 
 
 @admin.register(Group)
-class GroupAdmin(admin.ModelAdmin):
+class GroupAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "team", "neighbourhood", "status", "rhythm", "start_date", "end_date"]
     list_filter = ["kind", "status", "rhythm", "team", "life_domains"]
     search_fields = ["name", "theme", "external_id"]
@@ -22,7 +26,7 @@ class GroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(admin.ModelAdmin):
+class EnrolmentAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["participant", "group", "role", "start_date", "end_date", "end_reason"]
     list_filter = ["role", "end_reason", "referral_source", "group__team"]
     search_fields = ["participant__first_name", "participant__last_name", "group__name"]
@@ -38,7 +42,7 @@ class AttendanceInline(admin.TabularInline):
 
 
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
+class SessionAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["group", "date", "start_time", "status", "head_count", "topic"]
     list_filter = ["status", "group__team", "group__kind"]
     search_fields = ["group__name", "topic", "external_id"]
@@ -49,7 +53,7 @@ class SessionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(admin.ModelAdmin):
+class AttendanceAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["session", "participant", "status"]
     list_filter = ["status"]
     raw_id_fields = ["session", "participant"]

@@ -1,10 +1,9 @@
-"""Read-friendly admin for administrators (functioneel beheer); every change page view is audited."""
+"""Read-friendly admin for administrators (functioneel beheer); every view and change is audited."""
 
 from django.contrib import admin
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from collectief.models import log_event
+from collectief.admin import AuditedAdminMixin
 
 from .models import ChangeWish, Consent, HelpRequest, IndividualSupport, Measurement, Participant
 
@@ -35,7 +34,7 @@ class IndividualSupportInline(admin.TabularInline):
 
 
 @admin.register(Participant)
-class ParticipantAdmin(admin.ModelAdmin):
+class ParticipantAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["last_name", "first_name", "birth_date", "neighbourhood", "team", "external_id"]
     list_filter = ["team__municipality", "team"]
     search_fields = ["first_name", "last_name", "external_id", "postcode"]
@@ -53,38 +52,9 @@ class ParticipantAdmin(admin.ModelAdmin):
         (_("Registration"), {"fields": ["external_id", ("created_at", "created_by"), "updated_at"]}),
     ]
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        # Administrators see personal data here too: the same trail as the participant page.
-        if request.method == "GET" and str(object_id).isdigit():
-            with transaction.atomic():
-                log_event(
-                    request.user,
-                    "participant.viewed",
-                    None,
-                    {"page": "admin"},
-                    object_type=Participant._meta.label_lower,
-                    object_id=object_id,
-                )
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    def save_model(self, request, obj, form, change):
-        with transaction.atomic():
-            super().save_model(request, obj, form, change)
-            log_event(
-                request.user,
-                f"participant.{'updated' if change else 'created'}",
-                obj,
-                {"fields": form.changed_data, "page": "admin"},
-            )
-
-    def delete_model(self, request, obj):
-        with transaction.atomic():
-            log_event(request.user, "participant.deleted", obj, {"page": "admin"})
-            super().delete_model(request, obj)
-
 
 @admin.register(Consent)
-class ConsentAdmin(admin.ModelAdmin):
+class ConsentAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["participant", "purpose", "given", "date", "recorded_by"]
     list_filter = ["purpose", "given"]
     list_select_related = ["participant", "recorded_by"]
@@ -93,7 +63,7 @@ class ConsentAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChangeWish)
-class ChangeWishAdmin(admin.ModelAdmin):
+class ChangeWishAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["participant", "life_domain", "status", "start_date", "end_date"]
     list_filter = ["status", "life_domain"]
     list_select_related = ["participant", "life_domain"]
@@ -101,7 +71,7 @@ class ChangeWishAdmin(admin.ModelAdmin):
 
 
 @admin.register(HelpRequest)
-class HelpRequestAdmin(admin.ModelAdmin):
+class HelpRequestAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["participant", "theme", "life_domain", "route", "tenzij_reason", "date", "closed_on"]
     list_filter = ["route", "tenzij_reason", "life_domain"]
     list_select_related = ["participant", "life_domain"]
@@ -111,7 +81,7 @@ class HelpRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(IndividualSupport)
-class IndividualSupportAdmin(admin.ModelAdmin):
+class IndividualSupportAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["participant", "product", "framework", "start_date", "end_date"]
     list_filter = ["framework"]
     list_select_related = ["participant", "framework"]
@@ -120,7 +90,7 @@ class IndividualSupportAdmin(admin.ModelAdmin):
 
 
 @admin.register(Measurement)
-class MeasurementAdmin(admin.ModelAdmin):
+class MeasurementAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["participant", "date", "moment", "filled_by"]
     list_filter = ["moment"]
     list_select_related = ["participant"]

@@ -24,6 +24,27 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 PASSWORD = "geheim-wachtwoord"
 
 TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server", "celery_worker_process"}
+# Fixtures that make a test slow: a real Chromium, a live server, a real Celery worker, a quarterly
+# report rendered to PDF by WeasyPrint (tests/reporting/conftest.py).
+SLOW_FIXTURES = TRANSACTIONAL_FIXTURES | {"browser", "page", "phone_page", "rendered_report"}
+# Tests that are slow by themselves (node ids relative to tests/, a module or one test): the sweep
+# of every URL, PDFs rendered by WeasyPrint, a year of demo data, big data sets measured for their
+# query counts or speed, and exhaustive searches for a way around small-number protection.
+SLOW_TESTS = (
+    "sweep/",
+    "collectief/test_seed_demo.py",
+    "collectief/test_deployment.py::test_production_settings_pass_the_deploy_check",
+    "reporting/test_pdf.py",
+    "reporting/test_workflow.py::test_coordinator_generates_a_report_that_is_rendered_after_commit",
+    "reporting/test_workflow.py::test_generating_again_reuses_the_draft",
+    "reporting/test_workflow.py::test_beat_task_creates_a_draft_for_every_municipality_once",
+    "reporting/test_workflow.py::test_quarterly_report_command_generates_through_the_same_path",
+    "reporting/test_dashboard.py::test_dashboard_query_count_does_not_grow_with_the_data",
+    "kpi/test_suppression.py::test_combinations_are_exhaustively_safe_for_small_resident_counts",
+    "kpi/test_suppression.py::test_random_figure_sets_never_give_a_hidden_cell_back",
+    "kpi/test_suppression.py::test_total_minus_collective_cannot_give_back_individual_only",
+    "importer/test_command.py::test_ten_thousand_attendance_rows_take_seconds_and_few_queries",
+)
 
 
 def _is_transactional(item) -> bool:
@@ -33,29 +54,50 @@ def _is_transactional(item) -> bool:
     return bool(TRANSACTIONAL_FIXTURES & set(getattr(item, "fixturenames", ())))
 
 
-def pytest_collection_modifyitems(items):
-    """Run transactional tests (live server, real worker) last, as Django's own runner does.
+def _is_slow(item) -> bool:
+    if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or _is_transactional(item):
+        return True
+    node_id = item.nodeid.removeprefix("tests/")
+    return any(node_id.startswith(prefix) for prefix in SLOW_TESTS)
 
-    They end with a flush of every table, which also removes the rows the data migration seeded
-    (the code lists); the ordinary tests before them keep relying on those rows.
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(items):
+    """Mark the slow tests, give transactional tests a serialized rollback, and run them last.
+
+    A transactional test (live server, real worker) ends with a flush of every table, which also
+    removes the rows the data migration seeded (the code lists). With ``serialized_rollback``
+    Django restores the database as it was after the migrations before each such test; running
+    them last, as Django's own runner does, keeps the ordinary tests from seeing a flushed database.
     """
+    for item in items:
+        if _is_transactional(item):
+            marker = item.get_closest_marker("django_db")
+            args, kwargs = (marker.args, marker.kwargs) if marker is not None else ((), {})
+            kwargs = {**kwargs, "transaction": True, "serialized_rollback": True}
+            # Prepended, so that it is the closest django_db marker pytest-django reads.
+            item.add_marker(pytest.mark.django_db(*args, **kwargs), append=False)
+        if _is_slow(item):
+            item.add_marker(pytest.mark.slow)
     items[:] = sorted(items, key=_is_transactional)
 
 
-@pytest.fixture(autouse=True)
-def _code_lists_for_transactional_tests(request, django_db_blocker):
-    """Seed the code lists again for a transactional test when an earlier one flushed them."""
-    if _is_transactional(request.node):
-        import importlib
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """pytest-django's database setup, with the serialized database kept for every connection.
 
-        from django.apps import apps
+    Django keeps what it serialized (for ``serialized_rollback``) on the connection object, and
+    connection objects live in context variables: once Playwright's sync API has run (it switches
+    greenlets), the test thread gets new connection objects without it, and the transactional
+    tests after it would restore nothing. On the class, every connection object of the (one)
+    database sees it.
+    """
+    from django.db import connections
 
-        from collectief.models import GroupKind
-
-        request.getfixturevalue("django_db_setup")
-        with django_db_blocker.unblock():
-            if not GroupKind.objects.exists():
-                importlib.import_module("collectief.migrations.0002_seed_code_lists").seed(apps, None)
+    connection = connections["default"]
+    contents = getattr(connection, "_test_serialized_contents", None)
+    if contents is not None:
+        type(connection)._test_serialized_contents = contents
     yield
 
 
@@ -137,10 +179,17 @@ def administrator(db):
 
 
 @pytest.fixture
-def client_for(client):
-    """Log the Django test client in as the given persona: ``client_for(worker)``."""
+def client_for(client, request):
+    """Log the Django test client in as a persona: ``client_for(worker)`` or ``client_for("worker")``.
 
-    def login(user):
+    This is the one way tests log in (``login_in_browser`` is the one for Chromium). Calling it
+    again logs the same client in again (after a logout, or as someone else); pass ``client=``
+    to log in a second client of its own.
+    """
+
+    def login(user, *, client=client):
+        if isinstance(user, str):
+            user = request.getfixturevalue(user)
         client.force_login(user)
         return client
 

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from tests.factories import SessionFactory
+from tests.factories import SessionFactory, UserFactory
 
 
 def _urls(group, enrolment, session):
@@ -24,7 +24,7 @@ VIEWS = [
     "list", "create", "detail", "edit", "enrol", "participant_search", "enrolment_end", "session_create",
     "session_edit",
 ]
-# Views without a group in the URL answer 403 to a municipality user; views of one group 404.
+# Views without a group in the URL: an outsider may use them (and sees only their own team's groups).
 NO_GROUP = {"list", "create"}
 
 
@@ -48,7 +48,19 @@ def test_a_worker_of_another_team_gets_not_found(client_for, outsider, urls, vie
 
 @pytest.mark.parametrize("view", VIEWS)
 def test_a_municipality_user_sees_no_group(client_for, municipality_user, urls, view):
-    assert client_for(municipality_user).get(urls[view]).status_code in (403, 404)
+    # Not their role: 403 on every page, checked before the group is looked up.
+    response = client_for(municipality_user).get(urls[view])
+    assert response.status_code == 403
+    assert "Wandelgroep Bilgaard" not in response.content.decode()
+
+
+def test_a_user_with_no_role_gets_403_with_the_page_that_says_how_to_get_one(client_for, urls):
+    client = client_for(UserFactory(username="nobody"))
+    for view in VIEWS:
+        response = client.get(urls[view])
+        assert response.status_code == 403, view
+        assert "beheerder" in response.content.decode(), view
+        assert "Wandelgroep Bilgaard" not in response.content.decode(), view
 
 
 @pytest.mark.parametrize("persona", ["worker", "colleague", "coordinator", "administrator"])

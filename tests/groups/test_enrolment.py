@@ -72,6 +72,7 @@ def test_enrolling_twice_keeps_one_running_enrolment(client_for, worker, group, 
     assert response.status_code == 200
     assert "al in het collectief" in response.content.decode()
     assert Enrolment.objects.filter(group=group, participant=fatima).count() == 1
+    assert AuditEvent.objects.filter(event="enrolment.created").count() == 1
 
 
 @pytest.mark.parametrize(
@@ -93,6 +94,7 @@ def test_bad_enrol_input_gives_a_message_and_saves_nothing(client_for, worker, g
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not Enrolment.objects.exists()
+    assert not AuditEvent.objects.filter(event="enrolment.created").exists()
 
 
 def test_a_resident_of_another_team_cannot_be_enrolled(client_for, worker, group, stranger):
@@ -101,6 +103,7 @@ def test_a_resident_of_another_team_cannot_be_enrolled(client_for, worker, group
     assert response.status_code == 200
     assert "niet gevonden" in response.content.decode()
     assert not Enrolment.objects.exists()
+    assert not AuditEvent.objects.filter(event="enrolment.created").exists()
 
 
 # --- Ending an enrolment -------------------------------------------------------------------------
@@ -146,12 +149,15 @@ def test_bad_end_input_gives_a_message_and_changes_nothing(client_for, worker, e
     assert message in response.content.decode()
     enrolment.refresh_from_db()
     assert enrolment.end_date is None and enrolment.end_reason is None
+    assert not AuditEvent.objects.filter(event="enrolment.updated").exists()
 
 
 def test_an_enrolment_of_another_group_is_not_found(client_for, worker, group, other_group):
     foreign = EnrolmentFactory(group=other_group)
     url = reverse("groups:enrolment_end", args=[group.pk, foreign.pk])
     assert client_for(worker).post(url, {"end_date": "2024-11-12", "end_reason": "moved"}).status_code == 404
+    foreign.refresh_from_db()
+    assert foreign.end_date is None and foreign.end_reason is None
 
 
 def test_an_ended_enrolment_cannot_be_ended_again(client_for, worker, enrolment):
@@ -160,3 +166,5 @@ def test_an_ended_enrolment_cannot_be_ended_again(client_for, worker, enrolment)
     assert response.status_code == 302
     enrolment.refresh_from_db()
     assert enrolment.end_reason_id == "moved"
+    assert enrolment.end_date == datetime.date(2024, 10, 1)
+    assert not AuditEvent.objects.filter(event="enrolment.updated").exists()

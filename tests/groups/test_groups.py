@@ -146,6 +146,7 @@ def test_a_group_run_by_the_organisation_needs_a_social_worker(client_for, worke
     assert response.status_code == 200
     assert "minstens één sociaal werker" in response.content.decode()
     assert not Group.objects.exists()
+    assert not AuditEvent.objects.filter(event="group.created").exists()
 
 
 def test_a_self_running_group_needs_no_social_worker_but_a_hand_over_date(client_for, worker, team_a):
@@ -153,6 +154,7 @@ def test_a_self_running_group_needs_no_social_worker_but_a_hand_over_date(client
     response = client.post(reverse("groups:create"), group_data(team_a, [], status="self_running"))
     assert response.status_code == 200
     assert "overgedragen" in response.content.decode()
+    assert not Group.objects.exists()
     response = client.post(
         reverse("groups:create"), group_data(team_a, [], status="self_running", handed_over_on="2024-12-01")
     )
@@ -167,6 +169,8 @@ def test_handing_over_a_running_group_requires_the_date(client_for, worker, grou
     assert response.status_code == 200
     group.refresh_from_db()
     assert group.status == "running"
+    assert group.handed_over_on is None
+    assert not AuditEvent.objects.filter(event="group.updated").exists()
     response = client_for(worker).post(url, {**data, "handed_over_on": "2024-10-01"})
     assert response.status_code == 302
     group.refresh_from_db()
@@ -215,6 +219,7 @@ def test_bad_group_input_gives_a_message_and_saves_nothing(client_for, worker, t
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not Group.objects.exists()
+    assert not AuditEvent.objects.filter(event="group.created").exists()
 
 
 def test_a_neighbourhood_of_another_municipality_is_refused(client_for, administrator, team_a, team_b):
@@ -229,3 +234,4 @@ def test_a_neighbourhood_of_another_municipality_is_refused(client_for, administ
     assert response.status_code == 200
     assert "niet in de gemeente van het team" in response.content.decode()
     assert not Group.objects.exists()
+    assert not AuditEvent.objects.filter(event="group.created").exists()

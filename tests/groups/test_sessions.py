@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from collectief.models import AuditEvent
 from groups.models import Attendance, Enrolment, Session
-from participants.models import Participant
+from participants.models import Consent, Participant
 from tests.factories import EnrolmentFactory, ParticipantFactory, SessionFactory
 
 TODAY = timezone.localdate
@@ -140,7 +140,8 @@ def test_a_held_session_in_the_future_is_refused(client_for, worker, group, memb
     response = client_for(worker).post(create_url(group), session_data(members, day=tomorrow))
     assert response.status_code == 200
     assert "in de toekomst" in response.content.decode()
-    assert not Session.objects.exists()
+    assert not Session.objects.exists() and not Attendance.objects.exists()
+    assert not AuditEvent.objects.filter(event="session.created").exists()
 
 
 def test_a_cancellation_may_be_recorded_in_advance(client_for, worker, group, members):
@@ -184,7 +185,7 @@ def test_attendance_for_a_resident_of_another_team_is_refused(client_for, worker
     response = client_for(worker).post(create_url(group), data)
     assert response.status_code == 200
     assert "niet aangemeld is bij dit collectief" in response.content.decode()
-    assert not Session.objects.exists()
+    assert not Session.objects.exists() and not Attendance.objects.exists()
     assert stranger.first_name not in response.content.decode()
 
 
@@ -196,13 +197,14 @@ def test_garbage_attendance_values_are_refused(client_for, worker, group, member
     data[key] = value
     response = client_for(worker).post(create_url(group), data)
     assert response.status_code == 200
-    assert not Session.objects.exists()
+    assert not Session.objects.exists() and not Attendance.objects.exists()
 
 
 def test_the_form_keeps_the_choices_made_when_it_comes_back_with_an_error(client_for, worker, group, members):
     data = session_data(members, absent=members[:1], topic="x" * 201)
     body = client_for(worker).post(create_url(group), data).content.decode()
     assert f'id="att-{members[0].pk}-absent" value="absent" autocomplete="off" checked' in body
+    assert not Session.objects.exists() and not Attendance.objects.exists()
 
 
 # --- Walk-ins ------------------------------------------------------------------------------------
@@ -221,6 +223,7 @@ def test_a_walk_in_without_consent_is_not_registered(client_for, worker, group, 
     assert "Vraag eerst toestemming aan de inwoner" in response.content.decode()
     assert not Participant.objects.filter(last_name="Inloper").exists()
     assert not Session.objects.filter(group=group).exists()
+    assert not Attendance.objects.exists() and not Consent.objects.exists()
 
 
 def test_a_new_walk_in_is_registered_enrolled_and_marked_present(client_for, worker, group, members):
@@ -281,6 +284,7 @@ def test_choosing_a_resident_of_another_team_as_the_walk_in_is_refused(client_fo
     response = client_for(worker).post(create_url(group), data)
     assert response.status_code == 200
     assert not Session.objects.exists() and not Enrolment.objects.filter(participant=stranger).exists()
+    assert not Attendance.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -298,12 +302,14 @@ def test_an_incomplete_walk_in_saves_nothing(client_for, worker, group, members,
     assert response.status_code == 200
     assert message in response.content.decode().lower()
     assert not Session.objects.exists() and not Participant.objects.filter(last_name="Inloper").exists()
+    assert not Attendance.objects.exists() and not Consent.objects.exists()
 
 
 def test_a_cancelled_session_with_a_walk_in_is_refused(client_for, worker, group, members):
     response = client_for(worker).post(create_url(group), session_data(members, status="cancelled", **walk_in()))
     assert response.status_code == 200
     assert not Session.objects.exists() and not Participant.objects.filter(last_name="Inloper").exists()
+    assert not Consent.objects.exists()
 
 
 # --- Editing -------------------------------------------------------------------------------------
@@ -346,6 +352,8 @@ def test_moving_a_session_onto_another_sessions_slot_gives_a_message(client_for,
     assert "al een bijeenkomst" in response.content.decode()
     other.refresh_from_db()
     assert other.date == datetime.date(2024, 3, 14)
+    assert not other.attendances.exists()
+    assert not AuditEvent.objects.filter(event="session.updated").exists()
 
 
 def test_a_session_logged_by_mistake_can_be_removed(client_for, worker, group, members):

@@ -1,4 +1,4 @@
-"""Fixtures of the participant pages: residents of team A and of team B, and a persona lookup."""
+"""Fixtures of the participant pages: residents of team A and of team B."""
 
 import datetime
 
@@ -22,18 +22,6 @@ def participant(team_a, neighbourhood):
 @pytest.fixture
 def other_team_participant(team_b):
     return ParticipantFactory(team=team_b, first_name="Gerrit", last_name="Zijlstra")
-
-
-@pytest.fixture
-def as_persona(request, client):
-    """``as_persona("worker")`` gives a client logged in as that persona (or anonymous)."""
-
-    def login(name):
-        if name != "anonymous":
-            client.force_login(request.getfixturevalue(name))
-        return client
-
-    return login
 
 
 def new_resident(team, /, **overrides):

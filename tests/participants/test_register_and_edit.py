@@ -134,6 +134,7 @@ def test_another_teams_team_or_neighbourhood_cannot_be_chosen(
         assert response.status_code == 200
         assert "Selecteer een geldige keuze" in response.content.decode()
     assert not Participant.objects.exists()
+    assert not Consent.objects.exists()
     assert "Skoatterwald" not in client.get(CREATE).content.decode()
 
 
@@ -142,6 +143,9 @@ def test_an_empty_post_gives_messages_not_an_error(client_for, worker):
     response = client_for(worker).post(CREATE, {})
     assert response.status_code == 200
     assert "Dit veld is verplicht." in response.content.decode()
+    assert not Participant.objects.exists()
+    assert not Consent.objects.exists()
+    assert not AuditEvent.objects.filter(event="participant.created").exists()
 
 
 # --- Edit ----------------------------------------------------------------------------------------
@@ -191,6 +195,7 @@ def test_outsider_cannot_edit_by_posting(client_for, outsider, participant, team
     assert response.status_code == 404
     participant.refresh_from_db()
     assert participant.first_name == "Fatima"
+    assert not AuditEvent.objects.filter(event="participant.updated").exists()
 
 
 @pytest.mark.django_db

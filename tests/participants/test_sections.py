@@ -76,6 +76,7 @@ def test_an_unknown_status_is_refused_with_a_message(client_for, worker, partici
     assert response.status_code == 302
     wish.refresh_from_db()
     assert wish.status == "open"
+    assert not AuditEvent.objects.filter(event="change_wish.updated").exists()
     page = client_for(worker).get(reverse("participants:detail", args=[participant.pk]))
     assert "Kies een van de statussen uit de lijst." in page.content.decode()
 
@@ -141,6 +142,7 @@ def test_individual_route_without_a_tenzij_reason_is_refused(client_for, worker,
     assert response.status_code == 200
     assert "Route individueel: geef aan waarom een collectief (nog) niet past." in response.content.decode()
     assert not HelpRequest.objects.exists()
+    assert not AuditEvent.objects.filter(event="help_request.created").exists()
 
 
 @pytest.mark.django_db
@@ -299,6 +301,7 @@ def test_bad_consent_gives_a_message_and_saves_nothing(client_for, worker, parti
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not Consent.objects.exists()
+    assert not AuditEvent.objects.filter(event="consent.created").exists()
 
 
 # --- Rows of residents the user may not see ----------------------------------------------------
@@ -312,6 +315,7 @@ def test_outsider_cannot_add_to_or_delete_from_another_teams_resident(client_for
     assert _post(client, "change_wish_delete", participant, {}, wish.pk).status_code == 404
     assert _post(client, "change_wish_status", participant, {"status": "dropped"}, wish.pk).status_code == 404
     assert list(participant.change_wishes.values_list("status", flat=True)) == ["open"]
+    assert not AuditEvent.objects.filter(event__startswith="change_wish.").exists()
 
 
 @pytest.mark.django_db
@@ -323,6 +327,7 @@ def test_bad_edit_of_a_support_period_keeps_what_was_saved(client_for, worker, p
     assert "De einddatum kan niet vóór de begindatum liggen." in response.content.decode()
     support.refresh_from_db()
     assert support.end_date is None and support.product == "Thuisondersteuning"
+    assert not AuditEvent.objects.filter(event="individual_support.updated").exists()
 
 
 @pytest.mark.django_db

@@ -61,18 +61,15 @@ def _check(response, method, path, persona):
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_no_url_answers_500_to_garbage(persona, request, world, administrator, client):
+def test_no_url_answers_500_to_garbage(persona, world, administrator, client_for):
     """Every URL and id variant: GET with garbage query strings, POST empty and all-garbage."""
-    user = request.getfixturevalue(persona)
-    admin_client = Client()
-    admin_client.force_login(administrator)
-    forms = harvest_forms(admin_client, world)
+    forms = harvest_forms(client_for(administrator, client=Client()), world)
     routes = all_routes()
     queries = garbage_queries(world)
     # The outsider's own objects are team B's; everyone else's are team A's.
     home, foreign = ("other", "own") if persona == "outsider" else ("own", "other")
     foreign_ids = f"{foreign}_ids"
-    client.force_login(user)
+    client = client_for(persona)
 
     for route in routes:
         for variant in variants_for(route):
@@ -97,7 +94,7 @@ def test_no_url_answers_500_to_garbage(persona, request, world, administrator, c
             for data, headers in posts:
                 _check(client.post(path, data, **headers), "POST", path, persona)
                 if route.name == "logout":
-                    client.force_login(user)
+                    client_for(persona)
 
 
 # Area: (persona, which routes, which id variants show its forms: a draft report is "mixed").
@@ -110,12 +107,11 @@ AREAS = {
 
 
 @pytest.mark.parametrize("area", AREAS)
-def test_no_form_answers_500_when_one_field_is_garbage(area, request, world, client):
+def test_no_form_answers_500_when_one_field_is_garbage(area, world, client_for):
     """Each form with plausible values, and one field at a time replaced by each kind of garbage,
     so that the garbage reaches the code behind a form that is otherwise valid."""
     persona, wanted, variants = AREAS[area]
-    user = request.getfixturevalue(persona)
-    client.force_login(user)
+    client = client_for(persona)
     routes = [r for r in all_routes() if wanted(r)]
     forms = harvest_forms(client, world, routes, variants)
     names_in_area = {r.name for r in routes}

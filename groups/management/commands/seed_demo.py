@@ -221,6 +221,7 @@ GROUPS = [
         "Groepswerk met jongeren",
     ),
 ]
+HOOD_TEAM = {hood: team for team, hoods in NEIGHBOURHOODS.items() for hood in hoods}
 CHANGE_WISHES = [
     ("financien", "Ik wil weer overzicht over mijn post en rekeningen."),
     ("sociaal_netwerk", "Ik wil mensen leren kennen in de buurt, ik zit te veel alleen thuis."),
@@ -252,153 +253,174 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
-        rng = random.Random(2026)
-        today = timezone.localdate()
+        # One random stream for residents and memberships, in this order: a re-run draws the same
+        # numbers and so finds (get_or_create) exactly the rows the first run made.
+        self.rng = random.Random(2026)
+        self.today = timezone.localdate()
+        municipality = self._places()
+        self.users = self._users(municipality, self.teams)
+        participants = [self._participant(i) for i in range(64)]
+        start = self.today - datetime.timedelta(days=2 * 365)
+        for g_index, spec in enumerate(GROUPS):
+            self._group(g_index, spec, start, participants)
+        self._print(self.users)
+
+    def _places(self):
+        """The municipality with its yearly targets, teams and neighbourhoods."""
         municipality, _ = Municipality.objects.get_or_create(name=MUNICIPALITY)
-        for year in (today.year - 1, today.year):
+        for year in (self.today.year - 1, self.today.year):
             MunicipalityTarget.objects.get_or_create(
                 municipality=municipality, year=year, defaults={"residents_collective": 200}
             )
-        teams, hoods = {}, {}
+        self.teams, self.hoods = {}, {}
         for team_name, hood_names in NEIGHBOURHOODS.items():
-            teams[team_name], _ = Team.objects.get_or_create(municipality=municipality, name=team_name)
+            self.teams[team_name], _ = Team.objects.get_or_create(municipality=municipality, name=team_name)
             for hood_name in hood_names:
-                hoods[hood_name], _ = Neighbourhood.objects.get_or_create(municipality=municipality, name=hood_name)
+                self.hoods[hood_name], _ = Neighbourhood.objects.get_or_create(
+                    municipality=municipality, name=hood_name
+                )
+        return municipality
 
-        users = self._users(municipality, teams)
-
-        participants = []
-        hood_team = {h: t for t, hs in NEIGHBOURHOODS.items() for h in hs}
-        for i in range(64):
-            hood_name = rng.choice(list(hood_team))
-            birth = datetime.date(rng.randint(1950, 2004), rng.randint(1, 12), rng.randint(1, 28))
-            participant, _ = Participant.objects.update_or_create(
-                external_id=f"demo-p-{i:03d}",
-                defaults={
-                    "first_name": FIRST_NAMES[i % len(FIRST_NAMES)],
-                    "last_name": LAST_NAMES[(i * 7) % len(LAST_NAMES)],
-                    "birth_date": birth,
-                    "postcode": f"89{rng.randint(11, 45)} {rng.choice('ABCDEHJKLMNPRS')}{rng.choice('ABCDEHJKLMNPRS')}",
-                    "neighbourhood": hoods[hood_name],
-                    "team": teams[hood_team[hood_name]],
-                    "is_volunteer": i % 13 == 0,
-                },
-            )
-            participants.append(participant)
-            Consent.objects.get_or_create(
+    def _participant(self, i):
+        """Resident number ``i`` with consent, and for some a change wish, support or help request."""
+        rng, today = self.rng, self.today
+        hood_name = rng.choice(list(HOOD_TEAM))
+        birth = datetime.date(rng.randint(1950, 2004), rng.randint(1, 12), rng.randint(1, 28))
+        participant, _ = Participant.objects.update_or_create(
+            external_id=f"demo-p-{i:03d}",
+            defaults={
+                "first_name": FIRST_NAMES[i % len(FIRST_NAMES)],
+                "last_name": LAST_NAMES[(i * 7) % len(LAST_NAMES)],
+                "birth_date": birth,
+                "postcode": f"89{rng.randint(11, 45)} {rng.choice('ABCDEHJKLMNPRS')}{rng.choice('ABCDEHJKLMNPRS')}",
+                "neighbourhood": self.hoods[hood_name],
+                "team": self.teams[HOOD_TEAM[hood_name]],
+                "is_volunteer": i % 13 == 0,
+            },
+        )
+        Consent.objects.get_or_create(
+            participant=participant,
+            purpose=Consent.Purpose.REGISTRATION,
+            defaults={
+                "given": True,
+                "date": today - datetime.timedelta(days=360),
+                "recorded_by": self.users["sociaalwerker"],
+            },
+        )
+        if i % 3 == 0:
+            domain, text = CHANGE_WISHES[i % len(CHANGE_WISHES)]
+            ChangeWish.objects.get_or_create(
                 participant=participant,
-                purpose=Consent.Purpose.REGISTRATION,
+                text=text,
                 defaults={
-                    "given": True,
-                    "date": today - datetime.timedelta(days=360),
-                    "recorded_by": users["sociaalwerker"],
+                    "life_domain_id": domain,
+                    "status": rng.choice(["open", "working", "achieved"]),
+                    "start_date": today - datetime.timedelta(days=rng.randint(30, 300)),
                 },
             )
-            if i % 3 == 0:
-                domain, text = CHANGE_WISHES[i % len(CHANGE_WISHES)]
-                ChangeWish.objects.get_or_create(
-                    participant=participant,
-                    text=text,
-                    defaults={
-                        "life_domain_id": domain,
-                        "status": rng.choice(["open", "working", "achieved"]),
-                        "start_date": today - datetime.timedelta(days=rng.randint(30, 300)),
-                    },
-                )
-            if i % 4 == 0:
-                IndividualSupport.objects.get_or_create(
-                    participant=participant,
-                    product=rng.choice(["Thuisondersteuning", "Schuldhulp", "Opvoedondersteuning"]),
-                    framework_id=rng.choice(["wmo", "wgs", "jeugdwet"]),
-                    start_date=today - datetime.timedelta(days=rng.randint(60, 400)),
-                    defaults={"end_date": None if i % 8 == 0 else today - datetime.timedelta(days=rng.randint(0, 50))},
-                )
-            if i % 5 == 0:
-                HelpRequest.objects.get_or_create(
-                    participant=participant,
-                    theme="Eenzaamheid" if i % 2 else "Geldzorgen",
-                    defaults={
-                        "life_domain_id": "sociaal_netwerk" if i % 2 else "financien",
-                        "date": today - datetime.timedelta(days=rng.randint(1, 90)),
-                        "route": (route := rng.choice(["collective", "combined", "undecided", "individual"])),
-                        # Individual support needs its *tenzij* reason, as the form requires.
-                        "tenzij_reason": (
-                            rng.choice(["no_group", "not_yet", "practical"]) if route == "individual" else ""
-                        ),
-                    },
-                )
+        if i % 4 == 0:
+            IndividualSupport.objects.get_or_create(
+                participant=participant,
+                product=rng.choice(["Thuisondersteuning", "Schuldhulp", "Opvoedondersteuning"]),
+                framework_id=rng.choice(["wmo", "wgs", "jeugdwet"]),
+                start_date=today - datetime.timedelta(days=rng.randint(60, 400)),
+                defaults={"end_date": None if i % 8 == 0 else today - datetime.timedelta(days=rng.randint(0, 50))},
+            )
+        if i % 5 == 0:
+            self._help_request(participant, i)
+        return participant
 
-        start = today - datetime.timedelta(days=2 * 365)
-        for g_index, spec in enumerate(GROUPS):
-            (
-                name,
-                kind,
-                team_name,
-                hood_name,
-                rhythm,
-                weekday,
-                time,
-                planned,
-                domains,
-                framework,
-                location,
-                status,
-                theme,
-            ) = spec
-            group, _ = Group.objects.update_or_create(
-                external_id=f"demo-g-{g_index}",
+    def _help_request(self, participant, i):
+        rng = self.rng
+        HelpRequest.objects.get_or_create(
+            participant=participant,
+            theme="Eenzaamheid" if i % 2 else "Geldzorgen",
+            defaults={
+                "life_domain_id": "sociaal_netwerk" if i % 2 else "financien",
+                "date": self.today - datetime.timedelta(days=rng.randint(1, 90)),
+                "route": (route := rng.choice(["collective", "combined", "undecided", "individual"])),
+                # Individual support needs its *tenzij* reason, as the form requires.
+                "tenzij_reason": (
+                    rng.choice(["no_group", "not_yet", "practical"]) if route == "individual" else ""
+                ),
+            },
+        )
+
+    def _group(self, g_index, spec, start, participants):
+        """One group of GROUPS with its facilitator, members and sessions up to yesterday."""
+        (
+            name,
+            kind,
+            team_name,
+            hood_name,
+            rhythm,
+            weekday,
+            time,
+            planned,
+            domains,
+            framework,
+            location,
+            status,
+            theme,
+        ) = spec
+        group, _ = Group.objects.update_or_create(
+            external_id=f"demo-g-{g_index}",
+            defaults={
+                "name": name,
+                "kind_id": kind,
+                "team": self.teams[team_name],
+                "neighbourhood": self.hoods.get(hood_name),
+                "rhythm": rhythm,
+                "usual_weekday": weekday,
+                "usual_time": _time(time),
+                "planned_sessions": planned,
+                "framework_id": framework,
+                "location": location,
+                "status": status,
+                "theme": theme,
+                "start_date": start,
+                "capacity": 12,
+                "handed_over_on": self.today - datetime.timedelta(days=60) if status == "self_running" else None,
+                "co_facilitators": "Vrijwilliger Tineke" if g_index % 2 else "",
+            },
+        )
+        group.life_domains.set(domains)
+        worker = self.users["sociaalwerker"] if team_name == "Wijkteam Noord" else self.users["sociaalwerker2"]
+        group.facilitators.add(worker)
+        team_people = [p for p in participants if p.team_id == self.teams[team_name].pk]
+        if hood_name is None:  # municipality-wide: residents from everywhere
+            team_people = participants
+        members = self.rng.sample(team_people, min(len(team_people), self.rng.randint(7, 12)))
+        for m_index, participant in enumerate(members):
+            Enrolment.objects.get_or_create(
+                participant=participant,
+                group=group,
+                end_date=None,
                 defaults={
-                    "name": name,
-                    "kind_id": kind,
-                    "team": teams[team_name],
-                    "neighbourhood": hoods.get(hood_name),
-                    "rhythm": rhythm,
-                    "usual_weekday": weekday,
-                    "usual_time": _time(time),
-                    "planned_sessions": planned,
-                    "framework_id": framework,
-                    "location": location,
-                    "status": status,
-                    "theme": theme,
                     "start_date": start,
-                    "capacity": 12,
-                    "handed_over_on": today - datetime.timedelta(days=60) if status == "self_running" else None,
-                    "co_facilitators": "Vrijwilliger Tineke" if g_index % 2 else "",
+                    "role": "co_lead" if (g_index == 1 and m_index == 0) else "participant",
+                    "referral_source": self.rng.choice(["own_worker", "own_worker", "partner", "self", "gp_hospital"]),
                 },
             )
-            group.life_domains.set(domains)
-            worker = users["sociaalwerker"] if team_name == "Wijkteam Noord" else users["sociaalwerker2"]
-            group.facilitators.add(worker)
-            team_people = [p for p in participants if p.team_id == teams[team_name].pk]
-            if hood_name is None:  # municipality-wide: residents from everywhere
-                team_people = participants
-            members = rng.sample(team_people, min(len(team_people), rng.randint(7, 12)))
-            for m_index, participant in enumerate(members):
-                Enrolment.objects.get_or_create(
-                    participant=participant,
-                    group=group,
-                    end_date=None,
-                    defaults={
-                        "start_date": start,
-                        "role": "co_lead" if (g_index == 1 and m_index == 0) else "participant",
-                        "referral_source": rng.choice(["own_worker", "own_worker", "partner", "self", "gp_hospital"]),
-                    },
-                )
-            # A year of sessions, but leave the most recent one of the walking group unlogged so the
-            # start page has something to show.
-            dates = _session_dates(group, start, today - datetime.timedelta(days=1))
-            if name == "Wandelgroep Bilgaard":
-                dates = dates[:-1]
-            if rhythm == "course":
-                # A course is a short series; the organisation starts a new series every quarter.
-                by_quarter = {}
-                for day in dates:
-                    by_quarter.setdefault((day.year, (day.month - 1) // 3), []).append(day)
-                dates = [day for series in by_quarter.values() for day in series[1 : planned + 1]]
-            # Its own random stream: a re-run skips sessions that exist and must not shift the
-            # main stream (which picks the members of the next groups).
-            self._sessions(random.Random(group.external_id), group, dates, members, worker)
-        self._print(users)
+        dates = self._dates(group, start)
+        # Its own random stream: a re-run skips sessions that exist and must not shift the
+        # main stream (which picks the members of the next groups).
+        self._sessions(random.Random(group.external_id), group, dates, members, worker)
+
+    def _dates(self, group, start):
+        """The dates of the group's sessions up to yesterday."""
+        # A year of sessions, but leave the most recent one of the walking group unlogged so the
+        # start page has something to show.
+        dates = _session_dates(group, start, self.today - datetime.timedelta(days=1))
+        if group.name == "Wandelgroep Bilgaard":
+            dates = dates[:-1]
+        if group.rhythm == "course":
+            # A course is a short series; the organisation starts a new series every quarter.
+            by_quarter = {}
+            for day in dates:
+                by_quarter.setdefault((day.year, (day.month - 1) // 3), []).append(day)
+            dates = [day for series in by_quarter.values() for day in series[1 : group.planned_sessions + 1]]
+        return dates
 
     def _users(self, municipality, teams):
         User = get_user_model()
