@@ -345,7 +345,7 @@ class RollCall:
         else:
             data = self.walk_in_form.cleaned_data
             self.matches = list(scoped.likely_duplicates(
-                data["first_name"], data["last_name"], data["birth_date"], data["postcode"]
+                data["first_name"], data["last_name"], data["birth_date"], data["postcode"], team=self.group.team
             )[:5])
             if not self.matches:
                 self.walk_in = self.walk_in_form.save(commit=False)

@@ -414,8 +414,8 @@ def _log_form_view(user, group, session):
         log_event(user, "session.viewed", session, {"page": "session_form"})
 
 
-@require_POST
 @access.registration_required
+@require_POST
 def session_delete(request, pk, session_pk):
     """Remove a session logged by mistake (with its attendance)."""
     session = get_session_for_user(request, pk, session_pk)

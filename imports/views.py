@@ -67,8 +67,8 @@ def _show_run(request, token, run):
     return render(request, "imports/preview.html", context)
 
 
-@require_http_methods(["GET", "POST"])
 @access.administrator_required
+@require_http_methods(["GET", "POST"])
 def upload(request):
     """Choose CSV files; they are stored and checked (in the worker) on the preview page."""
     form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
@@ -83,8 +83,8 @@ def upload(request):
     )
 
 
-@require_GET
 @access.administrator_required
+@require_GET
 def preview(request):
     """Show what the uploaded files would change (a dry run), or how far the import is."""
     token = _token(request)
@@ -96,8 +96,8 @@ def preview(request):
     return _show_run(request, token, run)
 
 
-@require_POST
 @access.administrator_required
+@require_POST
 def confirm(request):
     """Import the previewed files for real (validated again); nothing is saved when a row is bad."""
     token = _token(request)
@@ -111,8 +111,8 @@ def confirm(request):
     return _show_run(request, token, run)
 
 
-@require_POST
 @access.administrator_required
+@require_POST
 def cancel(request):
     """Throw the uploaded files away."""
     _discard(request)
@@ -120,8 +120,8 @@ def cancel(request):
     return redirect("importer:upload")
 
 
-@require_GET
 @access.administrator_required
+@require_GET
 def run_status(request):
     """The small progress fragment that htmx polls while this session's run is queued or running."""
     run = ImportRun.objects.filter(upload=_token(request) or "-").first()

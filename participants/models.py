@@ -1,6 +1,7 @@
 """Residents (deelnemers) and what they bring: change wishes, help requests, support, consent."""
 
 import datetime
+import unicodedata
 
 from django.conf import settings
 from django.contrib.postgres.lookups import Unaccent
@@ -29,38 +30,77 @@ TUSSENVOEGSEL_PATTERN = (
 )
 
 
+def name_key(name: str) -> str:
+    """A name without case, accents, spaces or hyphens: "Fatima El-Amrani" → "fatimaelamrani"."""
+    plain = unicodedata.normalize("NFKD", name.lower())
+    return "".join(c for c in plain if c.isascii() and c.isalnum())
+
+
+def birth_date_variants(day: datetime.date) -> set[datetime.date]:
+    """The birth date, a day either side, day and month swapped, and every date one digit off.
+
+    The typing mistakes a second registration of the same person typically holds.
+    """
+    variants = {day, day - datetime.timedelta(days=1), day + datetime.timedelta(days=1)}
+    digits = day.strftime("%Y%m%d")
+    candidates = [(day.year, day.day, day.month)]
+    for position, current in enumerate(digits):
+        for digit in "0123456789":
+            if digit != current:
+                text = digits[:position] + digit + digits[position + 1:]
+                candidates.append((int(text[:4]), int(text[4:6]), int(text[6:])))
+    for year, month, day_of_month in candidates:
+        try:
+            variants.add(datetime.date(year, month, day_of_month))
+        except ValueError:
+            continue
+    return variants
+
+
 class ParticipantQuerySet(models.QuerySet):
     def for_user(self, user):
         """Participants of the user's team(s) (see collectief.access)."""
         return access.scope(self, user)
 
-    def likely_duplicates(self, first_name: str, last_name: str, birth_date=None, postcode: str = ""):
-        """Residents who may be the same person: a similar name and the same birth date or postcode.
+    def likely_duplicates(self, first_name: str, last_name: str, birth_date=None, postcode: str = "", team=None):
+        """Residents who may be the same person, most alike first.
 
-        Names are compared without case and accents, by trigram similarity, so "Fatima el Amrani"
-        finds "Fatima El-Amrani". Call it on an already scoped queryset (``for_user``).
+        - a similar name (trigram similarity without case and accents, so "Fatima el Amrani" finds
+          "Fatima El-Amrani") and a birth date that is the same, one day off, has day and month
+          swapped or differs in one digit, or the same postcode;
+        - or, within ``team``, the same name once case, accents, spaces and hyphens are ignored,
+          whatever the birth date.
+        Call it on an already scoped queryset (``for_user``): it never reveals other teams' residents.
         """
         first_name, last_name = (first_name or "").strip(), (last_name or "").strip()
         postcode = (postcode or "").replace(" ", "").upper()
-        if not (first_name or last_name) or not (birth_date or postcode):
+        if not (first_name or last_name):
             return self.none()
-        same = Q()
+        alike = Q(pk__in=[])
         if birth_date:
-            same |= Q(birth_date=birth_date)
+            alike |= Q(birth_date__in=birth_date_variants(birth_date))
         if postcode:
-            same |= Q(postcode_compact=postcode)
+            alike |= Q(postcode_compact=postcode)
+        same_name = Q(name_key=name_key(f"{first_name} {last_name}"))
+        if team is not None:
+            same_name &= Q(team=team)
+        else:
+            same_name = Q(pk__in=[])
         full = Lower(Unaccent(models.Value(f"{first_name} {last_name}")))
+        stored = Lower(Unaccent(Concat("first_name", models.Value(" "), "last_name")))
         return (
             self.annotate(
                 postcode_compact=models.Func(
                     models.F("postcode"), models.Value(" "), models.Value(""), function="REPLACE"
                 ),
-                name_similarity=TrigramSimilarity(
-                    Lower(Unaccent(Concat("first_name", models.Value(" "), "last_name"))), full
+                name_similarity=TrigramSimilarity(stored, full),
+                name_key=models.Func(
+                    stored, models.Value("[^a-z0-9]"), models.Value(""), models.Value("g"),
+                    function="regexp_replace", output_field=models.CharField(),
                 ),
             )
-            .filter(same, name_similarity__gte=0.4)
-            .order_by("-name_similarity")
+            .filter((alike & Q(name_similarity__gte=0.4)) | same_name)
+            .order_by("-name_similarity", "pk")
         )
 
     def search(self, text: str):

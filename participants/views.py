@@ -93,7 +93,7 @@ def participant_create(request):
             duplicates = list(
                 Participant.objects.for_user(request.user)
                 .likely_duplicates(
-                    data["first_name"], data["last_name"], data["birth_date"], data["postcode"]
+                    data["first_name"], data["last_name"], data["birth_date"], data["postcode"], team=data["team"]
                 )
                 .select_related("neighbourhood", "team")[:10]
             )
