@@ -17,13 +17,15 @@ NAMES = ["Anna", "Sietske", "Fatima", "Johan", "Klaas", "Wieke", "Mohammed", "In
 @pytest.fixture
 def walking_group(transactional_db, team_a, worker):
     """A running group of 12 enrolled residents, facilitated by the worker, nothing logged today."""
+    # Started today, so today's meeting is the one session still to log (a held one may not start later
+    # than now: 00:00 has always begun).
     group = GroupFactory(name="Wandelgroep Bilgaard", team=team_a, usual_weekday=timezone.localdate().weekday(),
-                         usual_time=datetime.time(10, 0), start_date=datetime.date(2024, 1, 1))
+                         usual_time=datetime.time(0, 0), start_date=timezone.localdate())
     group.facilitators.add(worker)
     for i, name in enumerate(NAMES):
         person = Participant.objects.create(team=team_a, first_name=name, last_name=f"Lid{i:02d}",
                                             birth_date=datetime.date(1970, 1, 1 + i))
-        Enrolment.objects.create(group=group, participant=person, start_date=datetime.date(2024, 1, 1))
+        Enrolment.objects.create(group=group, participant=person, start_date=timezone.localdate())
     return group
 
 

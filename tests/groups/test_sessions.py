@@ -17,7 +17,8 @@ TODAY = timezone.localdate
 def session_data(members=(), day=None, absent=(), excused=(), status="held", **extra):
     """What the browser posts: every member's radio (present unless told otherwise)."""
     data = {
-        "date": (day or TODAY()).isoformat(), "start_time": "10:00", "duration_minutes": "90",
+        # 00:00: a held session of today has begun whatever time the tests run (a later start is refused).
+        "date": (day or TODAY()).isoformat(), "start_time": "00:00", "duration_minutes": "90",
         "status": status, "head_count": "0", "topic": "", "notes": "",
     }
     for person in members:
@@ -65,7 +66,7 @@ def test_logging_a_session_stores_exactly_the_right_attendance_rows(client_for, 
     assert response.status_code == 302
     assert response["Location"] == reverse("groups:detail", args=[group.pk])
     session = Session.objects.get(group=group)
-    assert (session.date, session.start_time, session.status) == (TODAY(), datetime.time(10), "held")
+    assert (session.date, session.start_time, session.status) == (TODAY(), datetime.time(0), "held")
     assert session.head_count == 3 and session.topic == "Route kiezen" and session.created_by == worker
     rows = dict(session.attendances.values_list("participant_id", "status"))
     assert rows == {
