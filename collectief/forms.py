@@ -1,3 +1,4 @@
+from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import Neighbourhood, Team
@@ -21,3 +22,26 @@ class TeamScopedFormMixin:
         team, neighbourhood = cleaned.get("team"), cleaned.get("neighbourhood")
         if team and neighbourhood and neighbourhood.municipality_id != team.municipality_id:
             self.add_error("neighbourhood", _("This neighbourhood is not in the team's municipality."))
+
+
+CHOOSE = _("Choose…")
+
+
+def friendly_blanks(form) -> None:
+    """Say "Kies…" instead of Django's "---------" on every select that may be left empty or must be chosen."""
+    for field in form.fields.values():
+        if isinstance(field, forms.ModelChoiceField) and not isinstance(field, forms.ModelMultipleChoiceField):
+            if field.empty_label == "---------":
+                field.empty_label = CHOOSE
+        elif isinstance(field, forms.ChoiceField) and field.choices:
+            choices = list(field.choices)
+            if choices and choices[0][0] == "" and choices[0][1] == "---------":
+                field.choices = [("", CHOOSE), *choices[1:]]
+
+
+class FriendlyBlanksMixin:
+    """Apply ``friendly_blanks`` after the form is built."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        friendly_blanks(self)

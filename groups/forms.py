@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from collectief.forms import TeamScopedFormMixin
+from collectief.forms import FriendlyBlanksMixin, TeamScopedFormMixin
 from collectief.models import EndReason, Team
 from collectief.validators import validate_plausible_date
 from participants.forms import DateInput, ParticipantCreateForm, ParticipantForm
@@ -24,7 +24,7 @@ class TimeInput(forms.TimeInput):
         super().__init__(format="%H:%M", **kwargs)
 
 
-class GroupForm(TeamScopedFormMixin, forms.ModelForm):
+class GroupForm(FriendlyBlanksMixin, TeamScopedFormMixin, forms.ModelForm):
     """Create or edit a group; team, neighbourhood and facilitators are limited to the user's teams."""
 
     class Meta:
@@ -87,7 +87,7 @@ class GroupForm(TeamScopedFormMixin, forms.ModelForm):
         return cleaned
 
 
-class ContributorForm(forms.ModelForm):
+class ContributorForm(FriendlyBlanksMixin, forms.ModelForm):
     """A new begeleider of a group: who they are and how to reach them; the team is the group's."""
 
     class Meta:
@@ -96,7 +96,7 @@ class ContributorForm(forms.ModelForm):
         widgets = {"active_from": DateInput()}
 
 
-class EnrolForm(forms.Form):
+class EnrolForm(FriendlyBlanksMixin, forms.Form):
     """Enrol one resident of the user's teams who is not yet in the group."""
 
     participant = forms.ModelChoiceField(
@@ -125,7 +125,7 @@ def enrollable(user, group):
     )
 
 
-class EndEnrolmentForm(forms.ModelForm):
+class EndEnrolmentForm(FriendlyBlanksMixin, forms.ModelForm):
     """Uitstroom: the end date and why."""
 
     class Meta:

@@ -4,7 +4,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from collectief.forms import TeamScopedFormMixin
+from collectief.forms import FriendlyBlanksMixin, TeamScopedFormMixin
 from collectief.validators import normalise_postcode
 
 from .models import ChangeWish, Consent, HelpRequest, IndividualSupport, Participant
@@ -17,7 +17,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class ParticipantForm(TeamScopedFormMixin, forms.ModelForm):
+class ParticipantForm(FriendlyBlanksMixin, TeamScopedFormMixin, forms.ModelForm):
     """Create or edit a resident; teams and neighbourhoods are limited to the user's teams."""
 
     class Meta:
@@ -83,7 +83,7 @@ class CodeListChoicesMixin:
             )
 
 
-class ChangeWishForm(CodeListChoicesMixin, forms.ModelForm):
+class ChangeWishForm(FriendlyBlanksMixin, CodeListChoicesMixin, forms.ModelForm):
     code_fields = ("life_domain",)
 
     class Meta:
@@ -132,7 +132,7 @@ class ChangeWishStatusForm(forms.ModelForm):
         return wish
 
 
-class HelpRequestForm(CodeListChoicesMixin, forms.ModelForm):
+class HelpRequestForm(FriendlyBlanksMixin, CodeListChoicesMixin, forms.ModelForm):
     code_fields = ("life_domain",)
 
     class Meta:
@@ -160,7 +160,7 @@ PRODUCT_SUGGESTIONS = [
 ]
 
 
-class IndividualSupportForm(CodeListChoicesMixin, forms.ModelForm):
+class IndividualSupportForm(FriendlyBlanksMixin, CodeListChoicesMixin, forms.ModelForm):
     code_fields = ("framework",)
 
     class Meta:
@@ -193,7 +193,7 @@ class IndividualSupportForm(CodeListChoicesMixin, forms.ModelForm):
         return cleaned
 
 
-class ConsentForm(forms.ModelForm):
+class ConsentForm(FriendlyBlanksMixin, forms.ModelForm):
     given = forms.TypedChoiceField(
         label=_("Decision"),
         choices=[("1", _("Consent given")), ("0", _("Consent withdrawn"))],

@@ -259,8 +259,11 @@ class ChangeWish(models.Model):
 
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="change_wishes")
     text = models.TextField(_("in the resident's own words"), max_length=1000)
+    # Optional: some life domains (addiction, justice, mental health) are special categories of
+    # personal data. Groups can always be tagged with them; a resident's record need not be.
     life_domain = models.ForeignKey(
-        LifeDomain, on_delete=models.PROTECT, related_name="+", verbose_name=_("life domain")
+        LifeDomain, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("life domain"), help_text=_("Optional."),
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     start_date = models.DateField(_("since"), default=datetime.date.today, validators=[validate_not_in_future])
@@ -306,8 +309,11 @@ class HelpRequest(models.Model):
 
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="help_requests")
     theme = models.CharField(_("theme"), max_length=200)
+    # Optional: some life domains (addiction, justice, mental health) are special categories of
+    # personal data. Groups can always be tagged with them; a resident's record need not be.
     life_domain = models.ForeignKey(
-        LifeDomain, on_delete=models.PROTECT, related_name="+", verbose_name=_("life domain")
+        LifeDomain, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("life domain"), help_text=_("Optional."),
     )
     date = models.DateField(_("date"), default=datetime.date.today, validators=[validate_not_in_future])
     route = models.CharField(_("route"), max_length=12, choices=Route.choices, default=Route.UNDECIDED)
