@@ -2,6 +2,8 @@
 
 Format: UTF-8 with a byte-order mark and ``;`` as separator, so Excel with Dutch regional
 settings opens it correctly by double-clicking; columns ``onderdeel;code;omschrijving;waarde``.
+Codes and values stay machine-readable (``2024Q3``, ISO dates); the descriptions are for people
+("3e kwartaal 2024"). The per-group attendance rate stays internal and is never written.
 """
 
 import csv
@@ -43,13 +45,15 @@ def report_rows(report) -> list[list[str]]:
     kpis = figures.get("kpis", {})
     labels = figures.get("labels", {})
     last_year = figures.get("last_year", {})
+    label = figures.get("period", {}).get("label", report.label)
     rows = [
         ["report", "municipality", _("Municipality"), figures.get("municipality", report.municipality.name)],
-        ["report", "quarter", _("Quarter"), figures.get("period", {}).get("label", report.label)],
+        ["report", "quarter", _("Quarter") + f" ({presentation.period_name(label)})", label],
         ["report", "period_start", _("From"), figures.get("period", {}).get("start", "")],
         ["report", "period_end", _("Up to and including"), figures.get("period", {}).get("end", "")],
         ["report", "version", _("Version"), str(report.version)],
         ["report", "status", _("Status"), report.get_status_display()],
+        *_approval_rows(report),
         [
             "report", "generated_at", _("Generated at"),
             timezone.localtime(report.generated_at).isoformat(timespec="minutes") if report.generated_at else "",
@@ -82,14 +86,43 @@ def report_rows(report) -> list[list[str]]:
     kind_names = labels.get("kinds", {})
     for code, value in kpis.get("groups_active_by_kind", {}).items():
         rows.append(["groups_by_kind", code, kind_names.get(code, code), _value(value)])
+    if "self_running_groups" in kpis:
+        rows.append(["groups", "self_running_groups", str(metrics.label("self_running_groups")),
+                     _value(kpis["self_running_groups"])])
     for row in kpis.get("participants_per_group", []):
         name = row.get("group", "")
         rows.append(["group", "participants", name, _value(row.get("participants"))])
         rows.append(["group", "sessions_held", name, _value(row.get("sessions_held"))])
-        rows.append(["group", "attendance_rate", name, _value(row.get("attendance_rate"), rate=True)])
+    rows += _flow_rows(kpis, labels)
     for row in figures.get("trend", []):
-        rows.append(["trend", "residents_collective", row.get("label", ""), _value(row.get("residents_collective"))])
-        rows.append(["trend", "sessions_held", row.get("label", ""), _value(row.get("sessions_held"))])
+        period = presentation.period_name(row.get("label", ""))
+        rows.append(["trend", "residents_collective", period, _value(row.get("residents_collective"))])
+        rows.append(["trend", "sessions_held", period, _value(row.get("sessions_held"))])
+    return rows
+
+
+def _approval_rows(report) -> list[list[str]]:
+    """When and on whose behalf the report was approved: a role, never a person's name."""
+    if not report.is_approved:
+        return []
+    from django.conf import settings
+
+    by = (_("the coordinator of %(team)s") % {"team": report.approved_by_team} if report.approved_by_team
+          else settings.ORGANISATION_NAME)
+    return [
+        ["report", "approved_at", _("Approved at"), presentation.long_date(report.approved_at)],
+        ["report", "approved_by", _("Approved by"), by],
+    ]
+
+
+def _flow_rows(kpis: dict, labels: dict) -> list[list[str]]:
+    rows = []
+    names = labels.get("referral_sources", {})
+    for code, value in kpis.get("inflow_by_referral", {}).items():
+        rows.append(["inflow_by_referral", code, names.get(code, code) if code else _("Unknown"), _value(value)])
+    names = labels.get("end_reasons", {})
+    for code, value in kpis.get("outflow_by_end_reason", {}).items():
+        rows.append(["outflow_by_end_reason", code, names.get(code, code) if code else _("Unknown"), _value(value)])
     return rows
 
 

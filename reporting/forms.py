@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import QuarterlyReport
 from .periods import Period, last_quarters, parse_period, parse_quarter, previous_quarter, quarter, quarter_of
+from .presentation import period_name
 
 CURRENT = "current"
 CUSTOM = "custom"
@@ -23,7 +24,7 @@ def period_choices(today: datetime.date, extra: str = ""):
     quarters = [p.label for p in reversed(last_quarters(today, 8))]
     years = [str(today.year - i) for i in range(0, 3)]
     choices = [(CURRENT, _("This quarter up to today"))]
-    choices += [(label, label.replace("Q", " Q")) for label in quarters]
+    choices += [(label, period_name(label)) for label in quarters]
     choices += [(y, y) for y in years]
     if extra and extra not in {c for c, _ in choices} and extra != CUSTOM:
         choices.append((extra, extra))
@@ -113,7 +114,7 @@ class GenerateForm(forms.Form):
         self.fields["municipality"].queryset = municipalities
         ended = [p.label for p in reversed(last_quarters(previous_quarter(today).end, 8))]
         self.fields["quarter"].widget = forms.Select(
-            choices=[(q, q.replace("Q", " Q")) for q in ended], attrs={"class": "form-select"}
+            choices=[(q, period_name(q)) for q in ended], attrs={"class": "form-select"}
         )
         self.fields["municipality"].widget.attrs["class"] = "form-select"
         self.fields["quarter"].initial = ended[0]
@@ -149,10 +150,24 @@ class NoteForm(forms.Form):
 
 
 class ApproveForm(forms.Form):
-    """Carries the checksum of the PDF the coordinator looked at: exactly that one is approved."""
+    """Carries the checksum of the PDF the coordinator looked at: exactly that one is approved.
+
+    The coordinator confirms with a checkbox that they checked the figures and the explanation:
+    a confirmation step that needs no JavaScript.
+    """
 
     sha256 = forms.RegexField(
         regex=r"^[0-9a-f]{64}$", widget=forms.HiddenInput,
         error_messages={"invalid": _("The report has changed since you opened it. Check the new PDF and try again."),
                         "required": _("The report has changed since you opened it. Check the new PDF and try again.")},
     )
+    confirm = forms.BooleanField(
+        label=_("I have checked the figures and the explanation"),
+        error_messages={"required": _("Confirm that you have checked the figures and the explanation.")},
+    )
+
+    def first_error(self) -> str:
+        for field in ("sha256", "confirm"):
+            if field in self.errors:
+                return self.errors[field][0]
+        return next(iter(self.errors.values()))[0]

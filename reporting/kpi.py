@@ -12,10 +12,10 @@ anything leaves the organisation.
 
 import datetime
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum, Value
 
-from collectief.models import GroupKind, LifeDomain, MunicipalityTarget
-from groups.models import Attendance, Group, Session
+from collectief.models import EndReason, GroupKind, LifeDomain, MunicipalityTarget
+from groups.models import Attendance, Enrolment, Group, Session
 from participants.models import IndividualSupport
 
 from . import metrics
@@ -27,6 +27,9 @@ COUNT_KEYS = metrics.COUNT_KEYS
 
 # by_neighbourhood key for residents whose neighbourhood is not registered.
 NO_NEIGHBOURHOOD = ""
+# inflow_by_referral / outflow_by_end_reason key for enrolments without a registered referral
+# source or end reason (present only when there are any).
+UNKNOWN_REFERRAL = ""
 
 PRESENT = Q(status=Attendance.Status.PRESENT)
 
@@ -46,10 +49,12 @@ def _municipality_id(municipality) -> int:
 
 
 def _counting_sessions(municipality_id: int, start: datetime.date, end: datetime.date, prefix: str = ""):
-    """Filter for sessions that *count*: held, dated in [start, end], of a group of the municipality.
+    """Filter for sessions that *count*: held, dated in [start, end], of a group of the municipality,
+    and before the group's hand-over date when it was handed over.
 
-    ``prefix`` is the path from the queried model to Session ("session__" from Attendance).
-    A group belongs to a municipality through its team.
+    A self-running group is no longer support by social workers (DESIGN.md): its sessions on or
+    after the hand-over date count for no figure at all. ``prefix`` is the path from the queried
+    model to Session ("session__" from Attendance). A group belongs to a municipality through its team.
     """
     return Q(
         **{
@@ -58,6 +63,9 @@ def _counting_sessions(municipality_id: int, start: datetime.date, end: datetime
             f"{prefix}date__lte": end,
             f"{prefix}group__team__municipality_id": municipality_id,
         }
+    ) & (
+        Q(**{f"{prefix}group__handed_over_on__isnull": True})
+        | Q(**{f"{prefix}date__lt": F(f"{prefix}group__handed_over_on")})
     )
 
 
@@ -85,11 +93,11 @@ def compute_kpis(municipality, period: Period) -> dict:
     mid = _municipality_id(municipality)
     start, end = period.start, period.end
 
-    # Queries 1-3: the code lists (kinds, counting kinds, life domains), so every code is present
-    # in the result, also with 0.
+    # Queries 1-3: the code lists (kinds, counting kinds, life domains and end reasons), so every
+    # code is present in the result, also with 0.
     kinds = list(GroupKind.objects.order_by("sort_order", "code").values_list("code", flat=True))
     counting = set(counting_kinds())
-    domain_codes = list(LifeDomain.objects.order_by("sort_order", "code").values_list("code", flat=True))
+    domain_codes, reason_codes = _domains_and_end_reasons()
 
     sessions_here = _counting_sessions(mid, start, end)
     attendance_here = _counting_sessions(mid, start, end, prefix="session__")
@@ -172,10 +180,17 @@ def compute_kpis(municipality, period: Period) -> dict:
         .order_by("participant__neighbourhood__name")
     }
 
-    # Query 10: groups started or handed over to the residents in P (counting kinds only).
-    changes = Group.objects.filter(team__municipality_id=mid, kind_id__in=counting).aggregate(
-        new_groups=Count("id", filter=Q(start_date__gte=start, start_date__lte=end)),
-        groups_handed_over=Count("id", filter=Q(handed_over_on__gte=start, handed_over_on__lte=end)),
+    # Query 10: groups started or handed over to the residents in P (counting kinds only), and
+    # the groups of any kind that run themselves at the end of P.
+    counting_group = Q(kind_id__in=counting)
+    changes = Group.objects.filter(team__municipality_id=mid).aggregate(
+        new_groups=Count("id", filter=counting_group & Q(start_date__gte=start, start_date__lte=end)),
+        groups_handed_over=Count(
+            "id", filter=counting_group & Q(handed_over_on__gte=start, handed_over_on__lte=end)
+        ),
+        self_running_groups=Count(
+            "id", filter=Q(handed_over_on__lte=end) & (Q(end_date__isnull=True) | Q(end_date__gte=end))
+        ),
     )
 
     return {
@@ -196,7 +211,46 @@ def compute_kpis(municipality, period: Period) -> dict:
         "groups_handed_over": changes["groups_handed_over"],
         "target": _target(mid, period, counting),  # queries 11-12
         "walk_ins": walk_ins,
+        "self_running_groups": changes["self_running_groups"],
+        **_flows(mid, period, counting, reason_codes),  # query 13
     }
+
+
+def _domains_and_end_reasons() -> tuple[list[str], list[str]]:
+    """The life-domain and end-reason codes in their order, in one query (UNION ALL)."""
+    def codes(model, name):
+        return model.objects.annotate(code_list=Value(name)).values_list("code_list", "sort_order", "code")
+
+    rows = codes(LifeDomain, "d").union(codes(EndReason, "e"), all=True).order_by("code_list", "sort_order", "code")
+    domains, reasons = [], []
+    for code_list, _order, code in rows:
+        (domains if code_list == "d" else reasons).append(code)
+    return domains, reasons
+
+
+def _flows(mid: int, period: Period, counting: set[str], reasons: list[str]) -> dict:
+    """inflow_by_referral and outflow_by_end_reason: enrolments in counting-kind groups of M that
+    start (by referral source) or end (by end reason) in P; every code present, also with 0."""
+    start, end = period.start, period.end
+    starts = Q(start_date__gte=start, start_date__lte=end)
+    ends = Q(end_date__gte=start, end_date__lte=end)
+    # One row per (referral source, end reason) pair: a handful, never one per person.
+    rows = (
+        Enrolment.objects.filter(starts | ends, group__team__municipality_id=mid, group__kind_id__in=counting)
+        .values("referral_source", "end_reason_id")
+        .annotate(inflow=Count("id", filter=starts), outflow=Count("id", filter=ends))
+        .order_by()
+    )
+    inflow = dict.fromkeys(Enrolment.ReferralSource.values, 0)
+    outflow = dict.fromkeys(reasons, 0)
+    for row in rows:
+        if row["inflow"]:
+            source = row["referral_source"] or UNKNOWN_REFERRAL
+            inflow[source] = inflow.get(source, 0) + row["inflow"]
+        if row["outflow"]:
+            reason = row["end_reason_id"] or UNKNOWN_REFERRAL
+            outflow[reason] = outflow.get(reason, 0) + row["outflow"]
+    return {"inflow_by_referral": inflow, "outflow_by_end_reason": outflow}
 
 
 def _target(mid: int, period: Period, counting: set[str]) -> dict:

@@ -54,7 +54,8 @@ class Relation:
     The parts are top-level counts (``parts``) or the cells of a breakdown: every value of a
     dict, ``field`` of every row of a table, or ``field`` of a dict (the target).
     ``counting_kinds_only``: only the cells (rows) of group kinds that count for the KPI add up.
-    ``when_equal``: an identity that holds only when the total and its one part are equal.
+    ``when_equal``: not a sum but identities: each part whose value equals the total is treated as
+    the same cell as the total (``total = part``), so one is never shown while the other is hidden.
     """
 
     total: str
@@ -69,9 +70,10 @@ class Relation:
         return {self.total, *self.parts, *filter(None, [self.breakdown])}
 
 
-# Counts of groups and sessions are not counts of persons, but a small one is hidden all the
-# same (protected=True): with 1 to 4 groups the per-group rows, whose participants are persons,
-# could be told apart (DESIGN: "unless they would reveal a hidden count of persons").
+# Counts of groups and sessions are not counts of persons and are shown as they are
+# (protected=False, DESIGN.md). What a group count could still give away about persons is closed
+# by the relations below: e.g. with one active support group, its participants ARE
+# residents_collective, so equal cells are hidden together.
 METRICS_LIST = (
     Metric(
         "residents_collective", _("Residents supported collectively"), persons=True, headline=True,
@@ -90,14 +92,15 @@ METRICS_LIST = (
     Metric("residents_individual_only", _("of whom only individually"), persons=True),
     Metric("residents_total", _("Residents supported in total"), persons=True),
     Metric(
-        "groups_active", _("Active groups (group-based support)"), protected=True,
+        "groups_active", _("Active groups (group-based support)"),
         definition=_("Groups with one or more counting sessions in the quarter."),
     ),
-    Metric("groups_active_by_kind", _("Active groups by kind"), kind=BREAKDOWN, protected=True),
-    Metric("sessions_held", _("Sessions held"), protected=True),
+    Metric("groups_active_by_kind", _("Active groups by kind"), kind=BREAKDOWN),
+    Metric("sessions_held", _("Sessions held")),
     Metric(
+        # Only the participants are persons; the sessions per group are shown as they are.
         "participants_per_group", _("Participants per group"), kind=TABLE, persons=True,
-        cells=("participants", "sessions_held"),
+        cells=("participants",),
     ),
     Metric(
         "attendance_rate", _("Attendance rate"), kind=RATE, rests_on="residents_collective",
@@ -109,8 +112,8 @@ METRICS_LIST = (
         definition=_("For each life domain, the residents supported collectively who attended a group working on it."),
     ),
     Metric("by_neighbourhood", _("Residents supported collectively by neighbourhood"), kind=BREAKDOWN, persons=True),
-    Metric("new_groups", _("New groups"), protected=True),
-    Metric("groups_handed_over", _("Groups handed over to residents"), protected=True),
+    Metric("new_groups", _("New groups")),
+    Metric("groups_handed_over", _("Groups handed over to residents")),
     Metric(
         # The target itself is a policy number set by the municipality, not a count of people.
         "target", _("Yearly target"), kind=TARGET, persons=True, cells=("residents_collective_ytd",),
@@ -121,6 +124,20 @@ METRICS_LIST = (
         "walk_ins", _("Walk-ins (not registered, not counted as residents)"), persons=True,
         definition=_("The sum of anonymous head counts of people who came to a session without being registered; "
                      "never added to the residents."),
+    ),
+    Metric(
+        "self_running_groups", _("Self-running groups"),
+        definition=_("Groups of any kind that were handed over to the residents on or before the end of the "
+                     "quarter and had not ended before it. Their sessions after the hand-over are not counted."),
+    ),
+    Metric(
+        "inflow_by_referral", _("Inflow by referral source"), kind=BREAKDOWN, persons=True,
+        definition=_("Enrolments in groups for group-based support that started in the quarter, by who referred "
+                     "the resident."),
+    ),
+    Metric(
+        "outflow_by_end_reason", _("Outflow by end reason"), kind=BREAKDOWN, persons=True,
+        definition=_("Enrolments in groups for group-based support that ended in the quarter, by end reason."),
     ),
 )
 
@@ -138,6 +155,12 @@ RELATIONS = (
     # For a period starting on 1 January (Q1, a year) year-to-date IS residents_collective; the
     # figures do not say the period, so equal values are treated as the same cell.
     Relation("residents_collective", breakdown="target", field="residents_collective_ytd", when_equal=True),
+    # Identities a reader who knows the groups can see: with one active support group its
+    # participants are residents_collective, and a life domain that every active support group
+    # works on counts every collective resident. Equal values are treated as the same cell.
+    Relation("residents_collective", breakdown="participants_per_group", field="participants",
+             counting_kinds_only=True, when_equal=True),
+    Relation("residents_collective", breakdown="by_life_domain", when_equal=True),
 )
 
 METRICS = {metric.key: metric for metric in METRICS_LIST}

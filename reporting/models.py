@@ -59,6 +59,9 @@ class QuarterlyReport(models.Model):
         _("generation"), max_length=10, choices=RenderStatus.choices, default=RenderStatus.QUEUED
     )
     note = models.TextField(_("explanation (toelichting)"), blank=True, max_length=NOTE_MAX_LENGTH)
+    # What the note check found that could identify a resident (reporting/privacy.py): a note
+    # with findings is saved, so nothing typed is lost, but the report cannot be approved.
+    note_findings = models.JSONField(_("findings in the explanation"), default=list, blank=True)
     # The figures exactly as they leave the organisation: small-number protected (see
     # docs/reporting.md). The coordinator's real numbers live on the dashboard, never here.
     figures = models.JSONField(_("figures"), default=dict, blank=True)
@@ -80,6 +83,9 @@ class QuarterlyReport(models.Model):
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The approver's role as the municipality may read it: the team(s) they coordinate in the
+    # municipality at approval time, empty for an administrator. Never a person's name.
+    approved_by_team = models.CharField(_("approved on behalf of"), max_length=300, blank=True)
 
     objects = QuarterlyReportQuerySet.as_manager()
 
@@ -125,6 +131,10 @@ class QuarterlyReport(models.Model):
     @property
     def label(self) -> str:
         return f"{self.year}Q{self.quarter}"
+
+    @property
+    def note_is_flagged(self) -> bool:
+        return bool(self.note_findings)
 
     @property
     def is_approved(self) -> bool:

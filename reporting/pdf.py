@@ -28,9 +28,11 @@ FIGURE_KEYS = (
     "walk_ins",
     "new_groups",
     "groups_handed_over",
+    "self_running_groups",
 )
 # The municipality receives Dutch: the PDF is rendered in Dutch whatever the requester's language.
 PDF_LANGUAGE = "nl"
+PDF_VARIANT = "pdf/ua-1"
 
 
 def _static_file(path: str) -> Path:
@@ -62,7 +64,8 @@ def pdf_context(report) -> dict:
         "last_year": last_year,
         "figure_rows": figure_rows(kpis, last_year),
         "definitions": metrics.with_definitions(),
-        "last_year_label": figures.get("last_year", {}).get("label", ""),
+        "last_year_label": presentation.period_name(figures.get("last_year", {}).get("label", "")),
+        "quarter_name": presentation.quarter_name(report.year, report.quarter),
         "organisation": figures.get("organisation") or settings.ORGANISATION_NAME,
         "municipality": figures.get("municipality") or report.municipality.name,
         "period_start": start,
@@ -73,6 +76,8 @@ def pdf_context(report) -> dict:
         "neighbourhood_rows": presentation.neighbourhood_rows(kpis),
         "kind_rows": presentation.kind_rows(kpis, labels),
         "group_rows": presentation.group_rows(kpis, labels),
+        "referral_rows": presentation.referral_rows(kpis, labels),
+        "end_reason_rows": presentation.end_reason_rows(kpis, labels),
         "trend_rows": trend_rows,
         "trend_chart": presentation.quarter_trend_chart(trend_rows),
         "sessions_chart": presentation.quarter_trend_chart(
@@ -97,4 +102,6 @@ def render_pdf(report) -> bytes:
     # Local files and data: URLs only: no HTTP inside a worker.
     fetcher = URLFetcher(allowed_protocols={"file", "data"})
     document = HTML(string=html, base_url=str(css.parent) + "/", url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=[CSS(filename=str(css), url_fetcher=fetcher)])
+    # A tagged PDF (PDF/UA-1): structure tree, language (<html lang="nl">) and title (<title>), so
+    # a screen reader can read it (DESIGN: "the quarterly PDF is tagged").
+    return document.write_pdf(stylesheets=[CSS(filename=str(css), url_fetcher=fetcher)], pdf_variant=PDF_VARIANT)

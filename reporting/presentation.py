@@ -3,20 +3,66 @@
 One module for screen and paper, so both list the same breakdowns in the same order.
 """
 
+import datetime
+import re
+
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import charts, metrics
 from .suppression import is_hidden
 
+# One way of writing a quarter on every reporting page, in the PDF and in the CSV's headers:
+# "3e kwartaal 2026" (the CLI keeps its "2026Q3" contract).
+QUARTER_NAMES = {
+    1: gettext_lazy("1st quarter %(year)s"),
+    2: gettext_lazy("2nd quarter %(year)s"),
+    3: gettext_lazy("3rd quarter %(year)s"),
+    4: gettext_lazy("4th quarter %(year)s"),
+}
+_QUARTER_LABEL = re.compile(r"^(\d{4})Q([1-4])$")
+# One date format on every reporting page: "1 december 2026" (and "1 december 2026, 14:05").
+DATE_FORMAT = "j F Y"
+DATETIME_FORMAT = "j F Y, H:i"
 
-def code_labels():
-    """{'kinds': {code: label}, 'life_domains': {code: label}} in the active language."""
-    from collectief.models import GroupKind, LifeDomain
 
-    return {
+def quarter_name(year: int, quarter: int) -> str:
+    """'3e kwartaal 2026' in Dutch, '3rd quarter 2026' in English."""
+    return str(QUARTER_NAMES[int(quarter)]) % {"year": year}
+
+
+def period_name(label: str) -> str:
+    """A period label as people read it: a quarter label ("2026Q3") becomes its quarter name."""
+    match = _QUARTER_LABEL.match(label or "")
+    return quarter_name(int(match[1]), int(match[2])) if match else label
+
+
+def long_date(value) -> str:
+    """A date (or date-time, as its date) written the one way: '1 december 2026'."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = datetime.date.fromisoformat(value[:10])
+    elif isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)  # the day it was in the Netherlands
+    return formats.date_format(value, DATE_FORMAT)
+
+
+def code_labels(with_flows: bool = False):
+    """{'kinds': {code: label}, 'life_domains': {code: label}} in the active language; with
+    ``with_flows`` also 'end_reasons' and 'referral_sources' (for inflow and outflow)."""
+    from collectief.models import EndReason, GroupKind, LifeDomain
+    from groups.models import Enrolment
+
+    labels = {
         "kinds": {k.code: k.label for k in GroupKind.objects.all()},
         "life_domains": {d.code: d.label for d in LifeDomain.objects.all()},
     }
+    if with_flows:
+        labels["end_reasons"] = {r.code: r.label for r in EndReason.objects.all()}
+        labels["referral_sources"] = {code: str(label) for code, label in Enrolment.ReferralSource.choices}
+    return labels
 
 
 def _shown(value) -> bool:
@@ -42,6 +88,20 @@ def kind_rows(kpis: dict, labels: dict) -> list[tuple[str, object]]:
     return [(names.get(code, code), n) for code, n in kpis.get("groups_active_by_kind", {}).items()]
 
 
+def referral_rows(kpis: dict, labels: dict) -> list[tuple[str, object]]:
+    """inflow_by_referral as (label, count), every code; "" is "unknown"."""
+    names = labels.get("referral_sources", {})
+    return [(names.get(code, code) if code else _("Unknown"), n)
+            for code, n in kpis.get("inflow_by_referral", {}).items()]
+
+
+def end_reason_rows(kpis: dict, labels: dict) -> list[tuple[str, object]]:
+    """outflow_by_end_reason as (label, count), every code; "" is "unknown"."""
+    names = labels.get("end_reasons", {})
+    return [(names.get(code, code) if code else _("Unknown"), n)
+            for code, n in kpis.get("outflow_by_end_reason", {}).items()]
+
+
 def group_rows(kpis: dict, labels: dict) -> list[dict]:
     names = labels.get("kinds", {})
     return [
@@ -54,11 +114,13 @@ def group_rows(kpis: dict, labels: dict) -> list[dict]:
     ]
 
 
-def short_quarter(label: str) -> str:
-    """'2024Q3' -> 'Q3 '24' for narrow chart axes; other labels unchanged."""
-    if len(label) == 6 and label[4] in "Qq":
-        return f"Q{label[5]} '{label[2:4]}"
-    return label
+def axis_quarter(label: str) -> str:
+    """A quarter on a chart axis: its name on two lines ("3e kwartaal" / "2026")."""
+    match = _QUARTER_LABEL.match(label or "")
+    if not match:
+        return label
+    name = quarter_name(int(match[1]), int(match[2]))
+    return name.replace(f" {match[1]}", f"\n{match[1]}", 1)
 
 
 def short_month(label: str) -> str:
@@ -68,12 +130,33 @@ def short_month(label: str) -> str:
     return label
 
 
-def quarter_trend_chart(rows: list[dict], key: str = "residents_collective", title: str | None = None):
-    """A column chart of one trend figure per quarter (default: residents supported collectively)."""
+def is_partial(row: dict, today: datetime.date | None) -> bool:
+    """A trend row whose period has not ended yet (today included): its figures are so far, not final."""
+    return bool(today and row.get("end") and datetime.date.fromisoformat(row["end"]) >= today)
+
+
+def partial_text() -> str:
+    return _("(so far)")
+
+
+def quarter_trend_chart(rows: list[dict], key: str = "residents_collective", title: str | None = None,
+                        today: datetime.date | None = None):
+    """A column chart of one trend figure per quarter (default: residents supported collectively).
+
+    A quarter that has not ended by ``today`` is hatched and labelled "(tot nu toe)".
+    """
     return charts.trend_chart(
-        [(short_quarter(r["label"]), r[key]) for r in rows],
+        [(axis_quarter(r["label"]), r[key], is_partial(r, today)) for r in rows],
         title=title or _("Residents supported collectively, last 8 quarters"),
-        kind="column",
+        kind="column", width=620, partial_text=partial_text(),
+    )
+
+
+def month_trend_chart(rows: list[dict], key: str, title: str, kind: str, today: datetime.date | None = None):
+    """A trend per month; the month still running is marked like a partial quarter."""
+    return charts.trend_chart(
+        [(short_month(r["label"]), r[key], is_partial(r, today)) for r in rows],
+        title=title, kind=kind, partial_text=partial_text(),
     )
 
 

@@ -2,10 +2,11 @@
 
 These are not KPIs: they point at registration gaps that make the KPIs too low (a group that
 should have met but has no sessions logged; a held session where nobody's attendance was
-saved). Each check is two queries, whatever the size of the data.
+saved) and at likely double registrations (a group with two held sessions on one day). Each
+check is two queries, whatever the size of the data.
 """
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Value, Window
 
 from groups.models import Attendance, Group, Session
 
@@ -46,10 +47,35 @@ def sessions_without_attendance(municipality, period):
     )
 
 
+def days_with_several_sessions(municipality, period):
+    """Days on which a group of the municipality has more than one *held* session in the period.
+
+    A second held session on one day is usually a double registration (the session form asks for
+    confirmation since issue 8); a cancelled one next to a held one is not counted.
+    """
+    return (
+        Session.objects.filter(
+            group__team__municipality=municipality,
+            status=Session.Status.HELD,
+            date__gte=period.start,
+            date__lte=period.end,
+        )
+        .values("group_id", "group__name", "group__team__name", "date")
+        .annotate(sessions=Count("id"))
+        .filter(sessions__gt=1)
+        # The number of such days on every row (a window runs after GROUP BY and HAVING): one query.
+        .annotate(days=Window(Count(Value(1))))
+        .order_by("-date", "group__name", "group_id")
+    )
+
+
 def data_quality(municipality, period) -> dict:
     groups = groups_without_sessions(municipality, period)
     sessions = sessions_without_attendance(municipality, period)
+    doubles = list(days_with_several_sessions(municipality, period)[:LIMIT])
     return {
+        "days_with_several_sessions": doubles,
+        "days_with_several_sessions_count": doubles[0]["days"] if doubles else 0,
         "groups_without_sessions": list(groups[:LIMIT]),
         "groups_without_sessions_count": groups.count(),
         "sessions_without_attendance": list(sessions[:LIMIT]),

@@ -21,9 +21,12 @@ from django.db import DatabaseError, InterfaceError, OperationalError, transacti
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
-from collectief.models import GroupKind, LifeDomain, Municipality, log_event
+from collectief.models import EndReason, GroupKind, LifeDomain, Membership, Municipality, log_event
+from groups.models import Enrolment
 
+from . import privacy
 from .kpi import COUNT_KEYS, compute_kpis, counting_kinds, trend
 from .models import QuarterlyReport
 from .periods import last_quarters, previous_quarter, same_period_last_year
@@ -65,6 +68,8 @@ def build_figures(report: QuarterlyReport) -> dict:
     with translation.override("nl"):
         kinds = {k.code: k.label for k in GroupKind.objects.all()}
         domains = {d.code: d.label for d in LifeDomain.objects.all()}
+        end_reasons = {r.code: r.label for r in EndReason.objects.all()}
+        referral_sources = {code: str(label) for code, label in Enrolment.ReferralSource.choices}
     return {
         "schema": FIGURES_SCHEMA,
         "municipality": municipality.name,
@@ -72,14 +77,23 @@ def build_figures(report: QuarterlyReport) -> dict:
         "period": {"label": period.label, "start": period.start.isoformat(), "end": period.end.isoformat()},
         "version": report.version,
         "threshold": settings.SMALL_NUMBER_THRESHOLD,
-        "kpis": protect(raw, counting_kinds=counting),
+        "kpis": _without_group_rates(protect(raw, counting_kinds=counting)),
         "last_year": {
             "label": last_year.label,
             "kpis": _summary(protect(raw_last_year, counting_kinds=counting)),
         },
         "trend": protect_trend(quarters, figures=raw, label=period.label, counting_kinds=counting),
-        "labels": {"kinds": kinds, "life_domains": domains},
+        "labels": {"kinds": kinds, "life_domains": domains, "end_reasons": end_reasons,
+                   "referral_sources": referral_sources},
     }
+
+
+def _without_group_rates(kpis: dict) -> dict:
+    """Drop the per-group attendance rates: they stay internal (DESIGN.md), so they are not frozen
+    in what goes out either. The overall rate stays."""
+    for row in kpis.get("participants_per_group", []):
+        row.pop("attendance_rate", None)
+    return kpis
 
 
 SUMMARY_KEYS = (*COUNT_KEYS, "attendance_rate", "target")
@@ -283,32 +297,59 @@ def _render(report_id: int) -> None:
         default_storage.delete(previous_file)
 
 
+NOTE_FLAGGED = _lazy(
+    "The explanation may contain personal data of a resident (see what was found below). Change the "
+    "explanation before you approve the report."
+)
+
 # --- Review --------------------------------------------------------------------------------------
 
 
+def approver_teams(user, municipality_id: int) -> str:
+    """The team(s) of the municipality the user coordinates: how the approver is named to the
+    municipality (never by their own name); empty for an administrator without such a team."""
+    if user is None or not user.is_authenticated:
+        return ""
+    names = Membership.objects.filter(
+        user=user, role=Membership.Role.COORDINATOR, team__municipality_id=municipality_id
+    ).order_by("team__name").values_list("team__name", flat=True)
+    return ", ".join(names)[:300]
+
+
 def _why_not(report_id: int) -> str:
-    fresh = QuarterlyReport.objects.filter(pk=report_id).values("status", "render_status").first()
+    fresh = QuarterlyReport.objects.filter(pk=report_id).values("status", "render_status", "note_findings").first()
     if fresh is None or fresh["status"] == Status.APPROVED:
         return _("This report has been approved and cannot be changed any more. Generate a new version instead.")
     if fresh["render_status"] in (RenderStatus.QUEUED, RenderStatus.RUNNING):
         return _("The report is still being generated. Wait until it is ready and try again.")
+    if fresh["note_findings"]:
+        return NOTE_FLAGGED
     if fresh["render_status"] == RenderStatus.FAILED:
         return _("Generating the report failed. Generate it again before approving it.")
     return _("The report has changed since you opened it. Check the new PDF and try again.")
 
 
-def save_note(report: QuarterlyReport, user, note: str) -> None:
-    """Save the coordinator's note on a draft and re-render it, so the PDF shows the note."""
+def save_note(report: QuarterlyReport, user, note: str) -> list[dict]:
+    """Save the coordinator's note on a draft and re-render it, so the PDF shows the note.
+
+    The note is checked first (reporting/privacy.py): it is saved whatever is found, so nothing
+    typed is lost, with its findings; a report whose note has findings cannot be approved.
+    Returns the findings.
+    """
+    findings = privacy.check_note(note, report.municipality)
     with transaction.atomic():
         updated = (
             QuarterlyReport.objects.filter(pk=report.pk, status=Status.DRAFT)
             .exclude(render_status=RenderStatus.RUNNING)
-            .update(note=note, render_status=RenderStatus.QUEUED, error="")
+            .update(note=note, note_findings=findings, render_status=RenderStatus.QUEUED, error="")
         )
         if updated != 1:
             raise ReportError(_why_not(report.pk))
-        log_event(user, "report.updated", report, {"fields": ["note"]})
+        # Field names and the number of findings only: the audit log never holds what was typed.
+        log_event(user, "report.updated", report, {"fields": ["note"], "note_findings": len(findings)})
         _queue_render_on_commit(report.pk)
+    report.note, report.note_findings = note, findings
+    return findings
 
 
 def approve_report(report: QuarterlyReport, user, sha256: str) -> None:
@@ -317,13 +358,20 @@ def approve_report(report: QuarterlyReport, user, sha256: str) -> None:
     Approval changes nothing but the status: figures, PDF and checksum are frozen as they are,
     and from then on the model, the admin and a database trigger refuse every change.
     """
+    # The note is checked again: a resident registered since the note was saved is found too.
+    # A note that changes after this check changes the PDF and its SHA-256, which the UPDATE checks.
+    stored_note = QuarterlyReport.objects.filter(pk=report.pk).values_list("note", flat=True).first() or ""
+    if found := privacy.check_note(stored_note, report.municipality):
+        raise ReportError(f"{NOTE_FLAGGED} {'; '.join(privacy.describe(found))}")
     with transaction.atomic():
         updated = (
             QuarterlyReport.objects.filter(
-                pk=report.pk, status=Status.DRAFT, render_status=RenderStatus.DONE, sha256=sha256
+                pk=report.pk, status=Status.DRAFT, render_status=RenderStatus.DONE, sha256=sha256,
+                note_findings=[],
             )
             .exclude(sha256="")
-            .update(status=Status.APPROVED, approved_by=user, approved_at=timezone.now())
+            .update(status=Status.APPROVED, approved_by=user, approved_at=timezone.now(),
+                    approved_by_team=approver_teams(user, report.municipality_id))
         )
         if updated != 1:
             raise ReportError(_why_not(report.pk))

@@ -15,9 +15,12 @@ protected and which sums a reader could use are declared per KPI in ``reporting/
    value is >= threshold, so writing "<5" would be false.
 3. Percentages (overall and per-group attendance rate, target progress) become ``None`` when
    their numerator or denominator is hidden or rests on fewer than threshold residents.
-4. The per-group table shows one row per active group, so its length is ``groups_active_by_kind``:
-   the rows of a kind whose group count is hidden are left out (otherwise counting the rows
-   would give the hidden number back).
+4. Counts of groups and sessions are not counts of persons and are shown as they are
+   (``protected=False`` in metrics.py); identities such as "the one active support group's
+   participants = residents_collective" are relations too, so a shown group count never lets a
+   reader work a hidden count of persons back. Should group counts be protected again, the
+   per-group rows of a kind whose group count is hidden are left out (counting the rows would
+   give the hidden number back).
 
 The input is never changed: ``protect`` returns a deep copy. Hidden values are always strings,
 so a template can test ``value is a string`` (or use :func:`is_hidden`).
@@ -38,6 +41,8 @@ HEADLINE = {(key,) for key in metrics.HEADLINE_KEYS}
 # The KPIs whose count cells are protected, and the rates that rest on a count (metrics.py).
 _PROTECTED = tuple(metric for metric in metrics.METRICS_LIST if metric.protected)
 _RATES = tuple(metric for metric in metrics.METRICS_LIST if metric.kind == metrics.RATE and metric.rests_on)
+# The figures of a trend row (kpi.trend).
+_TREND_KEYS = ("residents_collective", "sessions_held")
 
 
 def is_hidden(value) -> bool:
@@ -105,9 +110,11 @@ def _relations(figures: dict, counting_kinds: set[str]) -> list[tuple[tuple, lis
     relations = []
     for relation in metrics.RELATIONS:
         total, parts = (relation.total,), _parts(figures, relation, counting_kinds)
-        if relation.when_equal and not all(_get(figures, p) == figures.get(relation.total) for p in parts):
-            continue
-        if parts:
+        if relation.when_equal:
+            # Identities, one per part equal to the total (a zero total identifies nothing).
+            value = figures.get(relation.total)
+            relations.extend((total, [p]) for p in parts if value and _get(figures, p) == value)
+        elif parts:
             relations.append((total, parts))
     return relations
 
@@ -320,8 +327,9 @@ def protect_trend(rows: list[dict], threshold: int | None = None, *, figures: di
     if figures is not None and label is not None:
         reported[label] = figures
     result = copy.deepcopy(rows)
+    keys = [key for key in _TREND_KEYS if metrics.get(key).protected]  # sessions are shown as they are
     for row in result:
-        for key in ("residents_collective", "sessions_held"):
+        for key in keys:
             if _is_small(row.get(key), threshold):
                 row[key] = f"<{threshold}"
     if reported and counting_kinds is None:
@@ -330,7 +338,7 @@ def protect_trend(rows: list[dict], threshold: int | None = None, *, figures: di
         protected = protect(raw, threshold, counting_kinds=counting_kinds)
         for row in result:
             if row.get("label") == period_label:
-                for key in ("residents_collective", "sessions_held"):
+                for key in keys:
                     if is_hidden(protected.get(key)) and row.get(key) == raw.get(key):
                         row[key] = protected[key]
     return result

@@ -9,6 +9,7 @@ Access (collectief.access; see docs/architecture.md):
 
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -22,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from collectief import access
 from collectief.models import log_event
 
-from . import charts, presentation, quality, services
+from . import charts, presentation, privacy, quality, services
 from .cache import cached_kpis, cached_trend
 from .csv_export import render_csv
 from .forms import ApproveForm, DashboardForm, GenerateForm, NoteForm
@@ -47,8 +48,8 @@ def _twelve_months_to(end: datetime.date) -> Period:
     return Period(first, end, f"{first.isoformat()}:{end.isoformat()}")
 
 
-@require_GET
 @access.report_management_required
+@require_GET
 def dashboard(request):
     """The coordinator's dashboard: real (unsuppressed) numbers of one municipality and period."""
     municipalities = access.managed_municipalities(request.user).order_by("name")
@@ -70,7 +71,7 @@ def dashboard(request):
     month_periods = months(_twelve_months_to(period.end))
     rows = cached_trend(municipality, month_periods + last_quarters(period.end, 8))
     month_rows, quarter_rows = rows[: len(month_periods)], rows[len(month_periods):]
-    labels = presentation.code_labels()
+    labels = presentation.code_labels(with_flows=True)
     context = {
         "form": form,
         "municipality": municipality,
@@ -79,16 +80,18 @@ def dashboard(request):
         "kpis": kpis,
         "last_year": kpis_last_year,
         "labels": labels,
-        "month_chart": charts.trend_chart(
-            [(presentation.short_month(r["label"]), r["residents_collective"]) for r in month_rows],
-            title=_("Residents supported collectively per month, last 12 months"), kind="line",
+        "month_chart": presentation.month_trend_chart(
+            month_rows, "residents_collective", _("Residents supported collectively per month, last 12 months"),
+            kind="line", today=today,
         ),
-        "quarter_chart": presentation.quarter_trend_chart(quarter_rows),
-        "sessions_chart": charts.trend_chart(
-            [(presentation.short_month(r["label"]), r["sessions_held"]) for r in month_rows],
-            title=_("Sessions held per month, last 12 months"), kind="column",
+        "quarter_chart": presentation.quarter_trend_chart(quarter_rows, today=today),
+        "sessions_chart": presentation.month_trend_chart(
+            month_rows, "sessions_held", _("Sessions held per month, last 12 months"), kind="column", today=today,
         ),
         "charts": presentation.breakdown_charts(kpis, labels),
+        "referral_rows": presentation.referral_rows(kpis, labels),
+        "end_reason_rows": presentation.end_reason_rows(kpis, labels),
+        "waiting": waiting_for_approval(request.user),
         "progress_bar": charts.progress_bar(
             kpis["target"]["residents_collective_ytd"], kpis["target"]["target"],
             title=_("Year-to-date progress against the yearly target"),
@@ -97,6 +100,17 @@ def dashboard(request):
         "quality": quality.data_quality(municipality, period),
     }
     return render(request, "reporting/dashboard.html", context)
+
+
+def waiting_for_approval(user, limit: int = 20) -> list[QuarterlyReport]:
+    """Drafts of the user's municipalities with a rendered PDF: waiting for the coordinator. One query."""
+    return list(
+        QuarterlyReport.objects.managed_by(user)
+        .filter(status=QuarterlyReport.Status.DRAFT, render_status=QuarterlyReport.RenderStatus.DONE)
+        .exclude(pdf="")
+        .select_related("municipality")
+        .order_by("-year", "-quarter", "municipality__name")[:limit]
+    )
 
 
 # --- Reports -------------------------------------------------------------------------------------
@@ -122,15 +136,15 @@ def _reports_page(request, generate_form=None, status=200):
     )
 
 
-@require_GET
 @access.report_reading_required
+@require_GET
 def reports(request):
     """Coordinators: all reports of their municipalities; municipality users: approved ones only."""
     return _reports_page(request)
 
 
-@require_POST
 @access.report_management_required
+@require_POST
 def generate(request):
     """Generate (or refresh) a quarter's report; a new version when the quarter has an approved one."""
     form = GenerateForm(
@@ -149,7 +163,7 @@ def generate(request):
 
 def _detail(request, report, *, note_form=None, approve_form=None, status=200):
     manager = QuarterlyReport.objects.managed_by(request.user).filter(pk=report.pk).exists()
-    context = {"report": report, "manager": manager}
+    context = {"report": report, "manager": manager, "organisation_name": settings.ORGANISATION_NAME}
     if manager:
         context["note_form"] = note_form or NoteForm(initial={"note": report.note})
         context["approve_form"] = approve_form or ApproveForm(initial={"sha256": report.sha256})
@@ -159,6 +173,7 @@ def _detail(request, report, *, note_form=None, approve_form=None, status=200):
             .order_by("-version")
         )
         context["stuck"] = report.is_stuck(timezone.now(), services.STUCK_AFTER)
+        context["note_findings"] = privacy.describe(report.note_findings)
         figures = report.figures or {}
         if figures:
             labels = figures.get("labels", {})
@@ -172,15 +187,15 @@ def _detail(request, report, *, note_form=None, approve_form=None, status=200):
     return render(request, "reporting/report_detail.html", context, status=status)
 
 
-@require_GET
 @access.report_reading_required
+@require_GET
 def report_detail(request, pk):
     report = get_report_for_user(request, pk)
     return _detail(request, report)
 
 
-@require_GET
 @access.report_management_required
+@require_GET
 def report_status(request, pk):
     """The small status fragment that htmx polls every second while the report is generated."""
     report = get_report_for_user(request, pk, manage=True)
@@ -191,8 +206,8 @@ def report_status(request, pk):
     return response
 
 
-@require_POST
 @access.report_management_required
+@require_POST
 def report_note(request, pk):
     report = get_report_for_user(request, pk, manage=True)
     form = NoteForm(request.POST)
@@ -208,17 +223,22 @@ def report_note(request, pk):
         messages.error(request, str(exc))
         report.refresh_from_db()
         return _detail(request, report, note_form=form, status=400)
-    messages.success(request, _("The explanation has been saved; the PDF is being generated again."))
+    if report.note_is_flagged:
+        # Saved all the same (nothing typed is lost); the page lists what was found.
+        messages.warning(request, _("The explanation has been saved, but it may contain personal data of a "
+                                    "resident. Change it: a report with this explanation cannot be approved."))
+    else:
+        messages.success(request, _("The explanation has been saved; the PDF is being generated again."))
     return redirect("reporting:report", pk=report.pk)
 
 
-@require_POST
 @access.report_management_required
+@require_POST
 def report_approve(request, pk):
     report = get_report_for_user(request, pk, manage=True)
     form = ApproveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form.errors["sha256"][0])
+        messages.error(request, form.first_error())
         return _detail(request, report, status=400)
     try:
         services.approve_report(report, request.user, form.cleaned_data["sha256"])
@@ -230,8 +250,8 @@ def report_approve(request, pk):
     return redirect("reporting:report", pk=report.pk)
 
 
-@require_GET
 @access.report_reading_required
+@require_GET
 def report_pdf(request, pk):
     report = get_report_for_user(request, pk)
     if not report.has_pdf:
@@ -246,8 +266,8 @@ def report_pdf(request, pk):
                         content_type="application/pdf")
 
 
-@require_GET
 @access.report_reading_required
+@require_GET
 def report_csv(request, pk):
     report = get_report_for_user(request, pk)
     if not report.has_pdf or not report.figures:

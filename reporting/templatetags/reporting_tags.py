@@ -3,9 +3,10 @@
 import math
 
 from django import template
+from django.utils import formats, timezone
 from django.utils.formats import number_format
 
-from reporting import metrics
+from reporting import metrics, presentation
 
 register = template.Library()
 
@@ -53,3 +54,27 @@ def difference(value, previous):
     if diff < 0:
         return f"−{number_format(-diff, force_grouping=True)}"
     return "±0"
+
+
+@register.filter
+def quarter_name(value):
+    """A quarter written the one way ("3e kwartaal 2026"): from a report (year, quarter) or a label."""
+    if hasattr(value, "year") and hasattr(value, "quarter"):
+        return presentation.quarter_name(value.year, value.quarter)
+    return presentation.period_name(str(value or ""))
+
+
+@register.filter
+def long_date(value):
+    """A date written the one way on reporting pages: '1 december 2026'."""
+    return presentation.long_date(value)
+
+
+@register.filter
+def long_datetime(value):
+    """A moment written the one way on reporting pages: '1 december 2026, 14:05' (local time)."""
+    if not value:
+        return "–"
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return formats.date_format(value, presentation.DATETIME_FORMAT)

@@ -59,7 +59,8 @@ def test_coordinator_approves_and_municipality_downloads_the_same_pdf(
     shown_sha = page.locator("#pdf-sha256").inner_text().strip()
     assert shown_sha == report.sha256
 
-    # Approve exactly that PDF.
+    # Approve exactly that PDF, after confirming the figures and the note were checked.
+    page.locator("#approve-confirm").check()
     page.locator("#approve-button").click()
     page.wait_for_selector("#report-state.text-bg-success")
     report.refresh_from_db()

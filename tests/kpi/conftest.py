@@ -14,6 +14,7 @@ from groups.models import Attendance, Group, Session
 from reporting.periods import quarter
 from tests.factories import (
     AttendanceFactory,
+    EnrolmentFactory,
     GroupFactory,
     IndividualSupportFactory,
     NeighbourhoodFactory,
@@ -48,7 +49,10 @@ def kpi_data(municipality, other_municipality, team_a, team_b):
                   handed over 2024-06-30 (day before P), starts 2024-06-30
       creatief    meet, starts 2024-08-01 (a meet group: not in new_groups)
       jongeren    youth ("Jongerencafé"), starts 2024-09-30
-      heerenveen  support of the other municipality, starts and is handed over in P
+      heerenveen  support of the other municipality, starts and is handed over in P (the day
+                  after its one session: a session on or after the hand-over date would not count)
+    Sessions on or after a group's hand-over date count for nothing (Kookgroep's 30 Jun and 1 Oct).
+    Enrolments (inflow/outflow): see ``expected_2024q3``.
     """
     team_zuid = TeamFactory(municipality=municipality, name="Wijkteam Zuid")
     bilgaard = NeighbourhoodFactory(municipality=municipality, name="Bilgaard")
@@ -90,7 +94,7 @@ def kpi_data(municipality, other_municipality, team_a, team_b):
     jongeren = GroupFactory(name="Jongerencafé", kind_id="youth", team=team_a, start_date=D(2024, 9, 30))
     heerenveen = GroupFactory(
         name="Samen Sterk Heerenveen", kind_id="support", team=team_b, start_date=D(2024, 7, 15),
-        status=Group.Status.SELF_RUNNING, handed_over_on=D(2024, 8, 1), life_domains=["financien"],
+        status=Group.Status.SELF_RUNNING, handed_over_on=D(2024, 8, 2), life_domains=["financien"],
     )
 
     # Geld Telt: the day before P, the first day, a cancelled session, the last day, the day after.
@@ -113,6 +117,20 @@ def kpi_data(municipality, other_municipality, team_a, team_b):
     _session(jongeren, D(2024, 9, 30), head_count=6, marks=[(gijs, P)])
     # The other municipality.
     _session(heerenveen, D(2024, 8, 1), head_count=7, marks=[(ids, P)])
+
+    # Enrolments: inflow (start in P) by referral source, outflow (end in P) by end reason.
+    EnrolmentFactory(participant=anna, group=geld_telt, start_date=D(2024, 7, 1), referral_source="own_worker")
+    EnrolmentFactory(participant=bram, group=geld_telt, start_date=D(2024, 6, 30), referral_source="self",
+                     end_date=D(2024, 9, 30), end_reason_id="completed_no_further_support")
+    EnrolmentFactory(participant=dirk, group=geld_telt, start_date=D(2024, 7, 1), referral_source="",
+                     end_date=D(2024, 8, 15), end_reason_id="dropped_out")
+    EnrolmentFactory(participant=cees, group=wandelgroep, start_date=D(2024, 9, 30), referral_source="gp_hospital",
+                     end_date=D(2024, 10, 1), end_reason_id="self_running")
+    EnrolmentFactory(participant=lotte, group=wandelgroep, start_date=D(2023, 9, 1), referral_source="other_team",
+                     end_date=D(2024, 7, 1), end_reason_id="to_other_group")
+    EnrolmentFactory(participant=gijs, group=creatief, start_date=D(2024, 8, 1), referral_source="partner",
+                     end_date=D(2024, 9, 1), end_reason_id="moved")  # a meet group: not counted
+    EnrolmentFactory(participant=ids, group=heerenveen, start_date=D(2024, 7, 15), referral_source="partner")
 
     # Individual support.
     IndividualSupportFactory(participant=anna, start_date=D(2024, 5, 1), end_date=D(2024, 7, 15))  # ends in P
@@ -162,6 +180,12 @@ def expected_2024q3(data) -> dict:
     groups_handed_over: Wandelgroep (30 Sep) = 1 (Kookgroep 30 Jun; Heerenveen elsewhere).
     target 2024 = 50; YTD 1 Jan - 30 Sep: the 4 above + Fenna (30 Jun) = 5 (Bram's 30 Jun is no
     extra; Karin's 31 Dec 2023 is last year) -> progress 0.1.
+    self_running_groups at 30 Sep: Wandelgroep (handed over 30 Sep) and Kookgroep (30 Jun), not
+    ended = 2 (any kind; Heerenveen elsewhere).
+    inflow_by_referral (support groups, start in P): Anna own_worker (1 Jul), Cees gp_hospital
+    (30 Sep), Dirk unknown "" (1 Jul); not Bram (30 Jun), Lotte (2023), Gijs (meet), Ids (elsewhere).
+    outflow_by_end_reason (end in P): Bram completed (30 Sep), Dirk dropped_out (15 Aug), Lotte
+    to_other_group (1 Jul); not Cees (1 Oct), Gijs (meet).
     """
     g = data.groups
     return {
@@ -199,6 +223,13 @@ def expected_2024q3(data) -> dict:
         "groups_handed_over": 1,
         "target": {"year": 2024, "target": 50, "residents_collective_ytd": 5, "progress": 0.1},
         "walk_ins": 6,
+        "self_running_groups": 2,
+        "inflow_by_referral": {"own_worker": 1, "other_team": 0, "partner": 0, "gp_hospital": 1, "self": 0,
+                               "other": 0, "": 1},
+        "outflow_by_end_reason": {
+            "completed_no_further_support": 1, "to_individual_support": 0, "to_other_group": 1, "next_series": 0,
+            "self_running": 0, "dropped_out": 1, "moved": 0, "other": 0,
+        },
     }
 
 

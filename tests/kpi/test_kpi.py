@@ -46,13 +46,14 @@ def test_residents_collective_counts_present_at_counting_support_sessions_only(f
 
 def test_sessions_on_first_and_last_day_count_and_the_days_around_do_not(kpi_data):
     g = kpi_data.municipality
-    # 30 Jun and 1 Oct sessions (Geld Telt, Kookgroep) fall outside 2024Q3 ...
+    # 30 Jun and 1 Oct sessions (Geld Telt) fall outside 2024Q3 ...
     assert compute_kpis(g, kpi_data.period)["sessions_held"] == 4
-    # ... and inside a period that reaches one day further on either side.
+    # ... and inside a period that reaches one day further on either side. (Issue 8: Kookgroep's
+    # sessions of 30 Jun and 1 Oct lie on or after its hand-over date, 30 Jun: they never count.)
     wider = compute_kpis(g, date_range(D(2024, 6, 30), D(2024, 10, 1)))
-    assert wider["sessions_held"] == 4 + 2 + 2
-    # Fenna (30 Jun, 1 Oct) and Gijs (Kookgroep 1 Oct) join the collective residents.
-    assert wider["residents_collective"] == 4 + 2
+    assert wider["sessions_held"] == 4 + 2
+    # Fenna (30 Jun, 1 Oct) joins the collective residents; Gijs (Kookgroep 1 Oct) does not.
+    assert wider["residents_collective"] == 4 + 1
 
 
 def test_a_period_of_one_day_counts_that_day(kpi_data):
@@ -204,16 +205,18 @@ def test_target_is_null_without_a_target_and_uses_the_year_the_period_ends_in(kp
     # A range from December 2023 into 2024 reports against 2024 (here: none left) with YTD from 1 Jan.
     across = compute_kpis(kpi_data.municipality, date_range(D(2023, 12, 1), D(2024, 7, 1)))
     assert across["target"]["year"] == 2024
-    assert across["target"]["residents_collective_ytd"] == 3  # Fenna, Bram (30 Jun), Anna (1 Jul)
-    assert across["residents_collective"] == 4  # + Karin on 31 Dec 2023
+    # Fenna (30 Jun), Anna (1 Jul); Bram's 30 Jun was at Kookgroep on its hand-over date (issue 8).
+    assert across["target"]["residents_collective_ytd"] == 2
+    assert across["residents_collective"] == 3  # + Karin on 31 Dec 2023
 
 
 def test_a_year_period_reports_the_whole_year(kpi_data):
     figures = compute_kpis(kpi_data.municipality, parse_period("2024"))
-    # + Fenna (30 Jun, 1 Oct), Gijs (Kookgroep 1 Oct); Karin's visit was in 2023.
-    assert figures["residents_collective"] == 6
-    assert figures["sessions_held"] == 4 + 4  # + Geld Telt 30 Jun, 1 Oct; Kookgroep 30 Jun, 1 Oct
-    assert figures["target"]["residents_collective_ytd"] == 6
+    # + Fenna (30 Jun, 1 Oct); Karin's visit was in 2023. Kookgroep's sessions (Gijs on 1 Oct) lie
+    # on or after its hand-over date (30 Jun) and do not count (issue 8).
+    assert figures["residents_collective"] == 5
+    assert figures["sessions_held"] == 4 + 2  # + Geld Telt 30 Jun, 1 Oct
+    assert figures["target"]["residents_collective_ytd"] == 5
     assert figures["new_groups"] == 2  # + Kookgroep (30 Jun)
     assert figures["groups_handed_over"] == 2  # + Kookgroep
 
@@ -225,14 +228,14 @@ def test_compute_kpis_accepts_a_municipality_id(kpi_data, figures):
 def test_trend_gives_residents_and_sessions_per_period_in_order(kpi_data):
     periods = [quarter(2024, 2), quarter(2024, 3), quarter(2024, 4)]
     assert trend(kpi_data.municipality, periods) == [
-        # Q2: 30 Jun Geld Telt (Fenna) and Kookgroep (Bram).
-        {"label": "2024Q2", "start": "2024-04-01", "end": "2024-06-30", "residents_collective": 2,
-         "sessions_held": 2},
+        # Q2: 30 Jun Geld Telt (Fenna); Kookgroep (Bram) is on its hand-over date and does not count.
+        {"label": "2024Q2", "start": "2024-04-01", "end": "2024-06-30", "residents_collective": 1,
+         "sessions_held": 1},
         {"label": "2024Q3", "start": "2024-07-01", "end": "2024-09-30", "residents_collective": 4,
          "sessions_held": 4},
-        # Q4: 1 Oct Geld Telt (Fenna) and Kookgroep (Gijs).
-        {"label": "2024Q4", "start": "2024-10-01", "end": "2024-12-31", "residents_collective": 2,
-         "sessions_held": 2},
+        # Q4: 1 Oct Geld Telt (Fenna); Kookgroep (Gijs) runs itself since 30 Jun.
+        {"label": "2024Q4", "start": "2024-10-01", "end": "2024-12-31", "residents_collective": 1,
+         "sessions_held": 1},
     ]
     assert trend(kpi_data.municipality, []) == []
 

@@ -117,7 +117,7 @@ def test_counts_from_1_to_4_become_less_than_5_and_0_and_5_stay():
     figures["by_life_domain"] = {"financien": 4, "wonen": 0}
     result = protect(figures, counting_kinds=KINDS)
     assert result["walk_ins"] == "<5"
-    assert result["new_groups"] == "<5"
+    assert result["new_groups"] == 1  # issue 8: a count of groups is shown as it is
     assert result["groups_handed_over"] == 0
     assert result["residents_collective"] == 5
     assert result["residents_individual"] == 0
@@ -140,9 +140,17 @@ def test_every_count_of_the_real_kpi_set_is_protected(kpi_data):
             yield path, value
 
     # In the hand-built set every count is below 5: nothing from 1 to 4 may be left, except the
-    # ids, the year and the (municipality's own) target.
-    left = {path: v for path, v in walk(result) if 0 < v < 5 and path[-1] not in ("group_id", "year", "target")}
+    # ids, the year, the (municipality's own) target and (issue 8) the counts of groups and
+    # sessions, which are shown as they are.
+    not_persons = {"groups_active", "groups_active_by_kind", "sessions_held", "new_groups", "groups_handed_over",
+                   "self_running_groups"}
+    left = {path: v for path, v in walk(result)
+            if 0 < v < 5 and path[-1] not in ("group_id", "year", "target") and path[0] not in not_persons
+            and path[-1] != "sessions_held"}
     assert left == {}
+    assert result["groups_active"] == 2 and result["sessions_held"] == 4 and result["self_running_groups"] == 2
+    assert result["inflow_by_referral"]["own_worker"] == "<5"
+    assert result["outflow_by_end_reason"]["dropped_out"] == "<5"
     assert result["attendance_rate"] is None
     # Year to date is 5 (shown), so its progress may be shown too.
     assert result["target"]["residents_collective_ytd"] == 5
@@ -246,28 +254,52 @@ def test_sessions_held_equals_the_sessions_of_the_support_groups():
     assert figures["sessions_held"] == 40
     result = protect(figures, counting_kinds=KINDS)
     held = [row["sessions_held"] for row in result["participants_per_group"]]
-    # 3 -> "<5"; the smallest other support cell (the first 8) -> "x".
-    assert held == ["<5", SECONDARY, 9, 8, 12]
+    # Issue 8: sessions are no count of persons; every cell is shown as it is.
+    assert held == [3, 8, 9, 8, 12, 2]
     assert result["sessions_held"] == 40
-    relation = [(("sessions_held",), [("participants_per_group", i, "sessions_held") for i in range(5)])]
-    assert_nothing_derivable(result, relation)
 
 
-def test_groups_active_and_the_support_kind_are_hidden_together():
+def test_counts_of_groups_are_shown_as_they_are():
+    # Issue 8 (DESIGN: "counts of groups and sessions are shown as they are").
+    figures = make(kinds={"support": 3, "meet": 6, "youth": 0}, new_groups=1, handed_over=2)
+    figures["self_running_groups"] = 1
+    result = protect(figures, counting_kinds=KINDS)
+    assert result["groups_active"] == 3
+    assert result["groups_active_by_kind"] == {"support": 3, "meet": 6, "youth": 0}
+    assert (result["new_groups"], result["groups_handed_over"], result["self_running_groups"]) == (1, 2, 1)
+
+
+def test_the_rows_of_every_kind_stay_when_group_counts_are_small():
+    # Counting the rows gives a group count, which is shown anyway; participants stay protected.
     figures = make(kinds={"support": 3, "meet": 6, "youth": 0})
     result = protect(figures, counting_kinds=KINDS)
-    assert result["groups_active"] == "<5"
-    assert result["groups_active_by_kind"] == {"support": "<5", "meet": 6, "youth": 0}
+    assert [row["kind"] for row in result["participants_per_group"]] == ["support"] * 3 + ["meet"] * 6
+    small = make(kinds={"support": 5, "meet": 1, "youth": 0},
+                 groups=[("support", 10, 6)] * 5 + [("meet", 3, 5)])
+    assert protect(small, counting_kinds=KINDS)["participants_per_group"][-1]["participants"] == "<5"
 
 
-def test_rows_of_a_kind_with_a_hidden_group_count_are_left_out():
-    # Counting the rows would give the hidden number of groups back.
-    figures = make(kinds={"support": 3, "meet": 6, "youth": 0})
+def test_the_one_support_groups_participants_are_hidden_with_residents_collective():
+    # With one active support group (a shown count), its participants ARE residents_collective:
+    # showing 6 there while residents_collective is hidden would give it back.
+    figures = make(c_only=0, i_only=2, both=6, neighbourhoods={"Bilgaard": 6},
+                   kinds={"support": 1, "meet": 1, "youth": 0}, groups=[("support", 6, 4), ("meet", 6, 3)])
     result = protect(figures, counting_kinds=KINDS)
-    assert {row["kind"] for row in result["participants_per_group"]} == {"meet"}
-    assert len(result["participants_per_group"]) == 6
-    shown = make(kinds={"support": 5, "meet": 1, "youth": 0})
-    assert {row["kind"] for row in protect(shown, counting_kinds=KINDS)["participants_per_group"]} == {"support"}
+    assert result["groups_active"] == 1
+    assert is_hidden(result["residents_collective"])
+    support, meet = result["participants_per_group"]
+    assert is_hidden(support["participants"])
+    assert meet["participants"] == 6  # another kind: not the same people by definition
+    # ... and a life domain with every collective resident is the same number too.
+    assert is_hidden(result["by_life_domain"]["financien"])
+
+
+def test_a_shown_residents_collective_keeps_equal_cells_shown():
+    figures = make(kinds={"support": 1, "meet": 0, "youth": 0}, groups=[("support", 40, 6)])
+    result = protect(figures, counting_kinds=KINDS)
+    assert result["residents_collective"] == 40
+    assert result["participants_per_group"][0]["participants"] == 40
+    assert result["by_life_domain"]["financien"] == 40
 
 
 def test_groups_active_sums_every_counting_kind():
@@ -275,8 +307,7 @@ def test_groups_active_sums_every_counting_kind():
     figures = make(kinds={"support": 3, "meet": 6, "youth": 0})
     figures["groups_active"] = 9
     result = protect(figures, counting_kinds={"support", "meet"})
-    assert result["groups_active_by_kind"]["support"] == "<5"
-    assert result["groups_active_by_kind"]["meet"] == SECONDARY
+    assert result["groups_active_by_kind"] == {"support": 3, "meet": 6, "youth": 0}
     assert result["groups_active"] == 9
 
 

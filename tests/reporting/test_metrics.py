@@ -35,7 +35,8 @@ def _dutch(key: str) -> str:
 
 def _csv_labels(report) -> dict[str, str]:
     rows = [line.split(";") for line in render_csv(report).decode("utf-8-sig").splitlines()]
-    return {row[1]: row[2] for row in rows if row[0] == "summary"}
+    # self_running_groups (issue 8) is in the "groups" section: the summary's codes are a contract.
+    return {row[1]: row[2] for row in rows if row[0] in ("summary", "groups")}
 
 
 def _flat(text: str) -> str:

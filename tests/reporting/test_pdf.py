@@ -6,6 +6,7 @@ from django.utils import translation
 from reporting import services
 from reporting.kpi import compute_kpis
 from reporting.periods import quarter
+from reporting.presentation import quarter_name
 from reporting.suppression import protect
 
 from .conftest import SURNAME, pdf_text, read_pdf
@@ -14,6 +15,11 @@ from .conftest import SURNAME, pdf_text, read_pdf
 def _nl(msgid):
     with translation.override("nl"):
         return translation.gettext(msgid)
+
+
+def _quarter_nl(year, q):
+    with translation.override("nl"):
+        return quarter_name(year, q)
 
 
 def test_pdf_holds_the_protected_numbers_of_the_known_data_set(rendered_report, report_data):
@@ -32,8 +38,8 @@ def test_pdf_holds_the_protected_numbers_of_the_known_data_set(rendered_report, 
     # Life domains: 6 residents in financien (Geld Telt), 6 in sociaal netwerk (Wandelclub).
     assert protected["by_life_domain"]["financien"] == 6
     assert re.search(r"Financi\S* 6", flat)
-    # Two active groups is a small number.
-    assert protected["groups_active"] == "<5"
+    # Two active groups: a count of groups is shown as it is (issue 8).
+    assert protected["groups_active"] == 2
     # Year-to-date target: 9 of 40.
     assert "40" in flat and "23%" in flat
 
@@ -43,7 +49,9 @@ def test_pdf_has_cover_footer_and_figures_checksum(rendered_report, settings):
     text = pdf_text(content)
     assert settings.ORGANISATION_NAME in text
     assert "Leeuwarden" in text
-    assert "2024 Q3" in text
+    # One way of writing a quarter (issue 8): "3e kwartaal 2024".
+    assert _quarter_nl(2024, 3) in text
+    assert "2024 Q3" not in text
     # The figures checksum is printed (cover and footer); it matches the stored figures.
     assert rendered_report.figures_sha256 == services.figures_checksum(rendered_report.figures)
     assert text.count(rendered_report.figures_sha256) >= 2

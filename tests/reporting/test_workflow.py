@@ -187,7 +187,9 @@ def test_coordinator_writes_a_note_and_approves_the_pdf_they_saw(
     assert rendered_report.note == "Twee nieuwe groepen."
     assert rendered_report.render_count == 2  # re-rendered with the note
     sha = rendered_report.sha256
-    response = client.post(reverse("reporting:report_approve", args=[rendered_report.pk]), {"sha256": sha})
+    # Issue 8: approving needs the confirmation "Ik heb de cijfers en de toelichting gecontroleerd".
+    response = client.post(reverse("reporting:report_approve", args=[rendered_report.pk]),
+                           {"sha256": sha, "confirm": "on"})
     assert response.status_code == 302
     rendered_report.refresh_from_db()
     assert rendered_report.status == Status.APPROVED
@@ -200,7 +202,7 @@ def test_coordinator_writes_a_note_and_approves_the_pdf_they_saw(
 def test_approving_twice_gives_a_message_not_an_error(approved_report, coordinator, client_for):
     client = client_for(coordinator)
     response = client.post(reverse("reporting:report_approve", args=[approved_report.pk]),
-                           {"sha256": approved_report.sha256})
+                           {"sha256": approved_report.sha256, "confirm": "on"})
     assert response.status_code == 400
     assert "vastgesteld" in response.content.decode() or "approved" in response.content.decode()
     assert _events(approved_report, "report.approved").count() == 1
@@ -209,7 +211,7 @@ def test_approving_twice_gives_a_message_not_an_error(approved_report, coordinat
 def test_approving_a_report_that_is_still_rendering_is_refused(report_data, coordinator, client_for):
     report = services.prepare_report(report_data.municipality, 2024, 3, coordinator)  # queued
     response = client_for(coordinator).post(
-        reverse("reporting:report_approve", args=[report.pk]), {"sha256": "a" * 64}
+        reverse("reporting:report_approve", args=[report.pk]), {"sha256": "a" * 64, "confirm": "on"}
     )
     assert response.status_code == 400
     report.refresh_from_db()
@@ -219,7 +221,7 @@ def test_approving_a_report_that_is_still_rendering_is_refused(report_data, coor
 def test_approving_a_pdf_that_changed_since_it_was_shown_is_refused(rendered_report, coordinator, client_for):
     client = client_for(coordinator)
     url = reverse("reporting:report_approve", args=[rendered_report.pk])
-    for data in ({"sha256": "0" * 64}, {"sha256": "nonsense"}, {}):
+    for data in ({"sha256": "0" * 64, "confirm": "on"}, {"sha256": "nonsense", "confirm": "on"}, {}):
         assert client.post(url, data).status_code == 400
     rendered_report.refresh_from_db()
     assert rendered_report.status == Status.DRAFT
