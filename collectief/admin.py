@@ -17,6 +17,7 @@ from .models import (
     MunicipalityTarget,
     MunicipalityUser,
     Neighbourhood,
+    PostcodeArea,
     Team,
     log_event,
 )
@@ -185,3 +186,14 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(PostcodeArea)
+class PostcodeAreaAdmin(admin.ModelAdmin):
+    """Postcode ranges per wijk; many at once through the import (postcode_areas.csv)."""
+
+    list_display = ["postcode_from", "postcode_to", "neighbourhood", "municipality"]
+    list_filter = ["municipality"]
+    search_fields = ["postcode_from", "postcode_to", "neighbourhood__name"]
+    list_select_related = ["neighbourhood", "municipality"]
+    autocomplete_fields = ["neighbourhood"]

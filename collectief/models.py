@@ -1,12 +1,14 @@
 """Core models: municipalities, neighbourhoods, teams, roles, code lists and the audit log."""
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+from django.db.models.functions import Length
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from . import access, audit
+from .validators import validate_postcode_range_end
 
 
 class Municipality(models.Model):
@@ -56,6 +58,67 @@ class Neighbourhood(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class PostcodeAreaQuerySet(models.QuerySet):
+    def neighbourhood_for(self, postcode: str, municipality_ids=None):
+        """The wijk of a postcode: a PC6 range (8921AB–8921AZ) wins over a PC4 range (8921–8922)."""
+        compact = (postcode or "").replace(" ", "").upper()
+        if len(compact) != 6:
+            return None
+        rows = self.annotate(size=Length("postcode_from")).filter(
+            models.Q(size=6, postcode_from__lte=compact, postcode_to__gte=compact)
+            | models.Q(size=4, postcode_from__lte=compact[:4], postcode_to__gte=compact[:4])
+        )
+        if municipality_ids is not None:
+            rows = rows.filter(municipality_id__in=municipality_ids)
+        area = rows.select_related("neighbourhood").order_by("-size", "pk").first()
+        return area.neighbourhood if area else None
+
+
+class PostcodeArea(models.Model):
+    """A range of postcodes (PC4 "8921"–"8924" or PC6 "8921AB"–"8921AZ") that lies in one wijk.
+
+    Kept by administrators (also through the import, ``postcode_areas.csv``); the participant form
+    and the walk-in fill the wijk from the postcode with it, and the worker can change it.
+    """
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="postcode_areas")
+    postcode_from = models.CharField(_("from postcode"), max_length=6, validators=[validate_postcode_range_end])
+    postcode_to = models.CharField(_("to postcode"), max_length=6, validators=[validate_postcode_range_end])
+    neighbourhood = models.ForeignKey(
+        Neighbourhood, on_delete=models.CASCADE, related_name="postcode_areas", verbose_name=_("neighbourhood")
+    )
+
+    objects = PostcodeAreaQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["municipality__name", "postcode_from"]
+        verbose_name = _("postcode area")
+        verbose_name_plural = _("postcode areas")
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "postcode_from"], name="unique_postcode_area_start"),
+        ]
+
+    def __str__(self):
+        return f"{self.postcode_from}–{self.postcode_to}: {self.neighbourhood}"
+
+    def save(self, *args, **kwargs):
+        self.postcode_from = self.postcode_from.replace(" ", "").upper()
+        self.postcode_to = self.postcode_to.replace(" ", "").upper()
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        start = (self.postcode_from or "").replace(" ", "").upper()
+        end = (self.postcode_to or "").replace(" ", "").upper()
+        if start and end and (len(start) != len(end) or end < start):
+            raise ValidationError({"postcode_to": _(
+                "Give both ends as four digits (PC4) or both as four digits and two letters (PC6); "
+                "the end cannot come before the start."
+            )})
+        neighbourhood = self.neighbourhood if self.neighbourhood_id else None
+        if neighbourhood and self.municipality_id and neighbourhood.municipality_id != self.municipality_id:
+            raise ValidationError({"neighbourhood": _("This neighbourhood is not in the municipality.")})
 
 
 class TeamQuerySet(models.QuerySet):

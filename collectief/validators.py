@@ -98,6 +98,18 @@ def normalise_postcode(value: str) -> str:
     return f"{match.group(1)} {match.group(2).upper()}"
 
 
+PC_RANGE_END_RE = re.compile(r"^\s*[1-9][0-9]{3}\s*([A-Za-z]{2})?\s*$")
+
+
+def validate_postcode_range_end(value: str):
+    """One end of a postcode range: four digits (PC4) or four digits and two letters (PC6)."""
+    if not PC_RANGE_END_RE.match(value or ""):
+        raise ValidationError(
+            _("'%(value)s' is not a PC4 or PC6 postcode; enter for example 8921 or 8921AB."),
+            code="postcode_range", params={"value": value},
+        )
+
+
 def validate_postcode(value: str):
     normalise_postcode(value)
 

@@ -118,6 +118,14 @@ class Lookups:
             self._created(neighbourhood, note, row)
         return neighbourhood
 
+    def municipality_places(self, row, municipality: str, neighbourhood: str):
+        """Municipality and neighbourhood (ids) by name, created when unknown; for files without a team."""
+        if not self._places_loaded:
+            self._load_places()
+        found = self.municipality(municipality, row)
+        neighbourhood_obj = self.neighbourhood(found, neighbourhood, row)
+        return found.pk, neighbourhood_obj.pk if neighbourhood_obj else None
+
     def places(self, row, municipality: str, team: str, neighbourhood: str):
         """Team and neighbourhood (ids) of a row's municipality, created when unknown."""
         if not self._places_loaded:

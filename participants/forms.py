@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from collectief.forms import FriendlyBlanksMixin, TeamScopedFormMixin
+from collectief.models import PostcodeArea
 from collectief.validators import normalise_postcode
 
 from .models import ChangeWish, Consent, HelpRequest, IndividualSupport, Participant
@@ -39,6 +40,13 @@ class ParticipantForm(FriendlyBlanksMixin, TeamScopedFormMixin, forms.ModelForm)
 
     def clean(self):
         cleaned = super().clean()
+        team = cleaned.get("team")
+        if team and cleaned.get("postcode") and not cleaned.get("neighbourhood") and "neighbourhood" in self.fields:
+            # The wijk follows from the postcode when an administrator keeps the table; the worker
+            # can still choose another one.
+            cleaned["neighbourhood"] = PostcodeArea.objects.neighbourhood_for(
+                cleaned["postcode"], [team.municipality_id]
+            )
         self.check_neighbourhood_in_team_municipality(cleaned)
         return cleaned
 

@@ -9,7 +9,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from collectief.models import log_event
+from collectief.models import PostcodeArea, log_event
 
 from .models import Consent, HelpRequest, Participant
 
@@ -30,6 +30,10 @@ def register_participant(
     ``fields`` names the fields that were filled in (names only, never values, go to the trail).
     """
     participant.created_by = user
+    if participant.postcode and not participant.neighbourhood_id:
+        participant.neighbourhood = PostcodeArea.objects.neighbourhood_for(
+            participant.postcode, [participant.team.municipality_id]
+        )
     participant.full_clean()
     participant.save()
     participant.record_consent(Consent.Purpose.REGISTRATION, True, user, date=consent_date or timezone.localdate())

@@ -14,6 +14,7 @@ SECTION_PATHS = {
 urlpatterns = [
     path("", views.participant_list, name="list"),
     path("nieuw/", views.participant_create, name="create"),
+    path("wijk/", views.neighbourhood_for_postcode, name="neighbourhood_for_postcode"),
     path("<int:pk>/", views.participant_detail, name="detail"),
     path("<int:pk>/wijzigen/", views.participant_edit, name="edit"),
     path("<int:pk>/toestemming/", views.consent_add, name="consent_add"),

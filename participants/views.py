@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Prefetch, Q
 from django.forms import ModelForm
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from collectief import access
-from collectief.models import log_event
+from collectief.models import PostcodeArea, log_event
 
 from . import services
 from .filters import ParticipantFilter
@@ -371,3 +372,11 @@ def consent_add(request, pk):
         messages.success(request, _("The consent decision has been recorded."))
         return redirect(_detail_url(participant, "consent"))
     return _render_detail(request, participant, {"consent": form})
+
+
+@access.registration_required
+def neighbourhood_for_postcode(request):
+    """JSON for the forms: the wijk of a postcode in one of the user's municipalities, if known."""
+    municipality_ids = access.teams_for(request.user).values("municipality_id")
+    found = PostcodeArea.objects.neighbourhood_for(request.GET.get("postcode", "")[:10], municipality_ids)
+    return JsonResponse({"id": found.pk, "name": found.name} if found else {"id": None, "name": ""})

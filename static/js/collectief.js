@@ -44,7 +44,34 @@
     });
   }
 
+  // Participant form: fill the wijk from the postcode (when an administrator keeps the postcode
+  // table), unless the worker chose one. The server does the same on save without JavaScript.
+  function initNeighbourhoodFromPostcode(root) {
+    var postcode = root.querySelector('input[name="postcode"]');
+    var select = root.querySelector('select[name="neighbourhood"]');
+    if (!postcode || !select) {
+      return;
+    }
+    var filledByUs = false;
+    postcode.addEventListener("change", function () {
+      if (select.value && !filledByUs) {
+        return;
+      }
+      fetch("/deelnemers/wijk/?postcode=" + encodeURIComponent(postcode.value), {credentials: "same-origin"})
+        .then(function (response) { return response.ok ? response.json() : {id: null}; })
+        .then(function (data) {
+          if (data.id && select.querySelector('option[value="' + data.id + '"]')) {
+            select.value = String(data.id);
+            filledByUs = true;
+          }
+        })
+        .catch(function () { /* offline or refused: the server fills it on save */ });
+    });
+    select.addEventListener("change", function () { filledByUs = false; });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    initNeighbourhoodFromPostcode(document);
     var form = document.getElementById("session-form");
     if (form) {
       initSessionForm(form);
