@@ -58,7 +58,7 @@ def test_a_group_whose_sessions_are_all_logged_is_not_listed_as_overdue(client_f
 def test_a_colleague_sees_the_group_of_the_team_under_other_groups(client_for, colleague, group):
     body = client_for(colleague).get("/").content.decode()
     assert "Andere collectieven van mijn team" in body and "Wandelgroep Bilgaard" in body
-    assert "U begeleidt nog geen collectief" in body
+    assert "Je begeleidt nog geen collectief" in body  # staff pages say je
 
 
 def test_the_start_page_hides_groups_of_other_teams(client_for, outsider, group):
