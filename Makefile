@@ -2,9 +2,9 @@
 
 PY := .venv/bin/python
 
-run:            ## set up and run web + worker + beat with demo data on http://127.0.0.1:8000
+run:            ## set up and run web + worker + beat with demo data on http://127.0.0.1:$PORT (default 8000)
 	scripts/setup.sh
-	scripts/run.sh
+	PORT="$${PORT:-8000}" scripts/run.sh
 
 test:           ## set up (incl. chromium) and run the whole test suite
 	scripts/setup.sh --browser

@@ -54,3 +54,58 @@ def test_every_environment_variable_the_settings_read_is_documented():
     readme = (BASE / "README.md").read_text()
     missing = sorted(name for name in names if f"`{name}`" not in readme)
     assert names and missing == []
+
+
+RUN_SH = BASE / "scripts" / "run.sh"
+
+
+def _quick_start() -> str:
+    readme = (BASE / "README.md").read_text()
+    return readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+
+
+def test_make_run_serves_on_port_and_prints_the_banner_once_the_server_listens():
+    script = RUN_SH.read_text()
+    assert 'PORT=${PORT:-8000}' in script
+    assert 'runserver "$HOST:$PORT"' in script
+    code = "\n".join(line for line in script.splitlines() if not line.lstrip().startswith("#"))
+    assert "8000" not in code.replace("${PORT:-8000}", "")  # no other hard-coded port
+    # The banner (URL and logins) comes after the loop that waits for the port to answer.
+    wait_loop = script.index("for _ in $(seq")
+    assert script.index('echo "Collectief runs on http://$HOST:$PORT') > wait_loop
+    assert script.index('echo "$logins"') > wait_loop
+    assert script.index("runserver") < wait_loop
+    assert subprocess.run(["bash", "-n", str(RUN_SH)], capture_output=True).returncode == 0
+    makefile = (BASE / "Makefile").read_text()
+    run_recipe = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    assert "PORT" in run_recipe and "scripts/run.sh" in run_recipe
+
+
+def test_run_script_refuses_a_bad_or_taken_port_before_it_seeds_anything():
+    import socket
+
+    bad = subprocess.run(["bash", str(RUN_SH)], env={**os.environ, "PORT": "80a"}, capture_output=True, text=True)
+    assert bad.returncode == 2 and "PORT must be a port number" in bad.stderr
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            ["bash", str(RUN_SH)], env={**os.environ, "PORT": str(port)}, capture_output=True, text=True, timeout=30
+        )
+    assert result.returncode == 1 and f"Port {port}" in result.stderr and "already in use" in result.stderr
+    assert "Seeding" not in result.stdout
+
+
+def test_readme_quick_start_says_what_to_set_on_a_shared_machine():
+    quick_start = _quick_start()
+    for name in ("PORT", "DATABASE_URL", "REDIS_URL", "CACHE_URL", "CELERY_QUEUE", "TEST_DB_SUFFIX"):
+        assert f"`{name}`" in quick_start or f"{name}=" in quick_start, name
+    assert "PORT=8001 make run" in quick_start
+    assert "| `PORT` | `8000` |" in (BASE / "README.md").read_text()
+
+
+def test_docker_compose_publishes_the_web_port_from_port():
+    compose = yaml.safe_load((BASE / "docker-compose.yml").read_text())
+    assert compose["services"]["web"]["ports"] == ["${PORT:-8000}:8000"]
+    assert "--bind 0.0.0.0:8000" in compose["services"]["web"]["command"]

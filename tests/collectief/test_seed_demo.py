@@ -1,14 +1,18 @@
 """manage.py seed_demo: a believable demo that can be run again without changing anything."""
 
+import datetime
 import io
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
+from django.utils import timezone
 
-from collectief.models import Membership, MunicipalityUser
-from groups.models import Attendance, Enrolment, Group, Session
-from participants.models import Participant
+from collectief.models import Membership, Municipality, MunicipalityUser
+from groups.models import Attendance, Contributor, Enrolment, Group, Session
+from participants.models import Consent, HelpRequest, IndividualSupport, Participant
+from reporting import periods
+from reporting.kpi import trend
 
 
 def _counts():
@@ -48,10 +52,112 @@ def test_seed_demo_has_the_groups_of_the_research():
 
 
 @pytest.mark.django_db
-def test_demo_social_worker_sees_a_session_still_to_log(client_for):
+def test_demo_social_worker_sees_a_few_sessions_still_to_log(client_for):
     call_command("seed_demo", stdout=io.StringIO())
     # (That the printed passwords work is checked above; here only what the worker sees counts.)
-    client = client_for(get_user_model().objects.get(username="sociaalwerker"))
-    body = client.get("/").content.decode()
-    assert "Wandelgroep Bilgaard" in body
-    assert "Bijeenkomst van vandaag registreren" in body
+    worker = get_user_model().objects.get(username="sociaalwerker")
+    body = client_for(worker).get("/").content.decode()
+    assert 'id="to-log"' in body
+    assert "Wandelgroep Bilgaard" in body.split('id="to-log"', 1)[1].split("</ul>", 1)[0]
+    # The groups follow their rhythm: only a few genuinely missing dates, not hundreds.
+    today = timezone.localdate()
+    missing = [
+        day
+        for group in Group.objects.of_user(worker).exclude(status=Group.Status.ENDED).with_logged_dates()
+        if group.is_logged_by_organisation
+        for day in group.missing_dates(group.logged_dates or [], today)
+    ]
+    assert 1 <= len(missing) <= 10, missing
+    assert all(today - day <= datetime.timedelta(weeks=4) for day in missing)
+
+
+@pytest.mark.django_db
+def test_no_session_in_the_future_and_none_after_a_hand_over():
+    call_command("seed_demo", stdout=io.StringIO())
+    now = timezone.localtime()
+    assert not Session.objects.filter(date__gt=now.date()).exists()
+    held_today = Session.objects.filter(date=now.date(), status=Session.Status.HELD)
+    assert all(not session.starts_after(now) for session in held_today)
+    handed_over = Group.objects.filter(status=Group.Status.SELF_RUNNING)
+    assert handed_over.exists()
+    for group in handed_over:
+        assert group.handed_over_on is not None and group.handed_over_on <= now.date()
+        assert group.sessions.filter(date__lt=group.handed_over_on).exists()
+        assert not group.sessions.filter(date__gte=group.handed_over_on).exists()
+        # The organisation's support ended at the hand-over.
+        assert not group.enrolments.filter(end_date__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_begeleiders_help_run_groups_and_are_recorded_per_session():
+    call_command("seed_demo", stdout=io.StringIO())
+    kinds = set(Contributor.objects.values_list("kind", flat=True))
+    assert {"volunteer", "peer_expert", "student", "partner_staff"} <= kinds
+    assert Group.objects.filter(contributors__isnull=False).distinct().count() >= 5
+    assert not Group.objects.exclude(co_facilitators="").exists()  # no more free text
+    helped = Session.contributors.through.objects.select_related("session", "contributor")
+    assert helped.count() > 100
+    for row in helped[:200]:
+        assert row.session.status == Session.Status.HELD
+        assert row.session.group.contributors.filter(pk=row.contributor_id).exists()
+        assert row.contributor.active_from <= row.session.date
+    # A resident who also volunteers keeps both roles, linked but apart.
+    assert Contributor.objects.filter(participant__isnull=False).exists()
+
+
+@pytest.mark.django_db
+def test_residents_come_and_go_like_a_year_of_real_work():
+    call_command("seed_demo", stdout=io.StringIO())
+    geld_telt = Group.objects.get(name="Geld Telt")
+    # A course of four runs in series, with new residents each time.
+    series = set(geld_telt.sessions.values_list("topic", flat=True))
+    assert len({topic.split(",")[0] for topic in series}) >= 4
+    assert geld_telt.enrolments.count() >= 4 * 5
+    reasons = set(Enrolment.objects.exclude(end_reason=None).values_list("end_reason", flat=True))
+    assert {"completed_no_further_support", "next_series", "to_individual_support", "dropped_out", "moved",
+            "self_running"} <= reasons
+    assert len(set(Enrolment.objects.values_list("referral_source", flat=True))) >= 5
+    assert Session.objects.filter(status=Session.Status.CANCELLED).exists()
+    assert Session.objects.filter(head_count__gt=0).exists()
+    assert IndividualSupport.objects.exists()
+    routes = set(HelpRequest.objects.values_list("route", flat=True))
+    assert routes == {"collective", "individual", "combined", "undecided"}
+    individual = HelpRequest.objects.filter(route="individual")
+    assert not individual.filter(tenzij_reason="").exists()
+
+
+@pytest.mark.django_db
+def test_the_dashboard_trend_is_not_a_flat_line():
+    call_command("seed_demo", stdout=io.StringIO())
+    municipality = Municipality.objects.get(name="Leeuwarden")
+    today = timezone.localdate()
+    last_full_month = today.replace(day=1) - datetime.timedelta(days=1)
+    first = datetime.date(last_full_month.year - 1, last_full_month.month, 1)
+    months = periods.months(periods.date_range(first, last_full_month))
+    rows = trend(municipality, months)
+    values = [row["residents_collective"] for row in rows]
+    assert len(set(values)) > 3, values
+    # Growth over the two years and a summer dip: August below the months around it.
+    by_month = {row["label"]: row["residents_collective"] for row in trend(municipality, periods.months(
+        periods.date_range(datetime.date(today.year - 2, 1, 1), last_full_month)))}
+    august = [label for label in by_month
+              if label.endswith("-08") and by_month.get(f"{label[:4]}-06") and f"{label[:4]}-10" in by_month]
+    assert august
+    for label in august:
+        year = label[:4]
+        assert by_month[label] < by_month.get(f"{year}-06", 0) and by_month[label] < by_month.get(f"{year}-10", 0)
+    assert values[-1] > min(v for v in by_month.values() if v)
+
+
+@pytest.mark.django_db
+def test_seed_demo_twice_changes_nothing():
+    call_command("seed_demo", stdout=io.StringIO())
+    models = (Participant, Group, Enrolment, Session, Attendance, Contributor, Session.contributors.through,
+              HelpRequest, IndividualSupport, Consent)
+    before = [(m.__name__, m.objects.count()) for m in models]
+    ends = sorted(Enrolment.objects.values_list("participant_id", "group_id", "start_date", "end_date", "end_reason"))
+    call_command("seed_demo", stdout=io.StringIO())
+    assert [(m.__name__, m.objects.count()) for m in models] == before
+    assert sorted(
+        Enrolment.objects.values_list("participant_id", "group_id", "start_date", "end_date", "end_reason")
+    ) == ends
