@@ -76,11 +76,6 @@ class Access:
 NOBODY = Access(frozenset(), frozenset(), frozenset(), None)
 
 
-def _administrator(user) -> bool:
-    # Functioneel beheerder. Today the staff flag marks the role (see docs/architecture.md).
-    return bool(user.is_superuser or user.is_staff)
-
-
 def access_for(user) -> Access:
     """The user's access, read once per user object (one small query) and kept on it."""
     if user is None or not user.is_authenticated:
@@ -91,10 +86,13 @@ def access_for(user) -> Access:
     # One query: the memberships and the municipality link, by LEFT JOINs from the user row.
     rows = get_user_model().objects.filter(pk=user.pk).values_list(
         "memberships__role", "memberships__team_id", "memberships__team__municipality_id",
-        "municipality_access__municipality_id",
+        "municipality_access__municipality_id", "administrator_role__id",
     )
     roles, team_ids, coordinated, municipality_id = set(), set(), set(), None
-    for role, team_id, team_municipality_id, contact_municipality_id in rows:
+    for role, team_id, team_municipality_id, contact_municipality_id, administrator_id in rows:
+        if administrator_id is not None:
+            # Functioneel beheerder is a role of its own; Django's staff flag opens nothing here.
+            roles.add(Role.ADMINISTRATOR)
         if role:
             roles.add(Role(role))
             team_ids.add(team_id)
@@ -103,8 +101,6 @@ def access_for(user) -> Access:
         municipality_id = contact_municipality_id
     if municipality_id is not None:
         roles.add(Role.MUNICIPALITY)
-    if _administrator(user):
-        roles.add(Role.ADMINISTRATOR)
     access = Access(frozenset(roles), frozenset(team_ids), frozenset(coordinated), municipality_id)
     setattr(user, _CACHE_ATTRIBUTE, access)
     return access

@@ -7,6 +7,7 @@ from django.db import router, transaction
 
 from . import audit
 from .models import (
+    Administrator,
     AuditEvent,
     EndReason,
     Framework,
@@ -131,14 +132,14 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["user", "team", "role"]
     list_filter = ["role", "team"]
     autocomplete_fields = ["user", "team"]
 
 
 @admin.register(MunicipalityUser)
-class MunicipalityUserAdmin(admin.ModelAdmin):
+class MunicipalityUserAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["user", "municipality"]
     autocomplete_fields = ["user"]
 
@@ -197,3 +198,11 @@ class PostcodeAreaAdmin(admin.ModelAdmin):
     search_fields = ["postcode_from", "postcode_to", "neighbourhood__name"]
     list_select_related = ["neighbourhood", "municipality"]
     autocomplete_fields = ["neighbourhood"]
+
+
+@admin.register(Administrator)
+class AdministratorAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Who is functioneel beheerder: granting the role is itself a change to audit."""
+
+    list_display = ["user", "since"]
+    autocomplete_fields = ["user"]

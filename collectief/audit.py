@@ -58,6 +58,10 @@ _declare_crud("enrolment")
 _declare_crud("session", view=True)
 _declare_crud("attendance")
 _declare_crud("contributor")
+# Who may do what: roles are granted and taken away in the admin.
+_declare_crud("administrator")
+_declare_crud("membership")
+_declare_crud("municipality_user")
 # The registry import: one event per file (created when it created rows, else updated).
 declare("import.created", CREATE)
 declare("import.updated", UPDATE)

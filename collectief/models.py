@@ -164,6 +164,24 @@ class Membership(models.Model):
         return f"{self.user} – {self.team} ({self.get_role_display()})"
 
 
+class Administrator(models.Model):
+    """Functioneel beheerder: an explicit role. Sees every team and municipality, runs the import.
+
+    Django's staff flag only lets someone into ``/beheer/`` (and there only with model
+    permissions); it opens nothing of the application by itself.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="administrator_role")
+    since = models.DateField(_("since"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("administrator")
+        verbose_name_plural = _("administrators")
+
+    def __str__(self):
+        return str(self.user)
+
+
 class MunicipalityUser(models.Model):
     """A contact at the municipality: sees approved aggregate reports of one municipality only."""
 

@@ -174,8 +174,18 @@ def municipality_user(municipality):
 
 @pytest.fixture
 def administrator(db):
+    """Functioneel beheerder: the explicit role, plus staff and superuser for /beheer/."""
+    from collectief.models import Administrator
+
     user = UserFactory(username="beheerder", is_staff=True, is_superuser=True)
+    Administrator.objects.create(user=user)
     return user
+
+
+@pytest.fixture
+def staff_without_role(db):
+    """A staff user (may enter /beheer/ with model permissions) without the administrator role."""
+    return UserFactory(username="staflid", is_staff=True)
 
 
 @pytest.fixture
