@@ -32,7 +32,7 @@ class GroupForm(FriendlyBlanksMixin, TeamScopedFormMixin, forms.ModelForm):
         fields = [
             "name", "kind", "theme", "life_domains", "framework", "team", "neighbourhood", "location",
             "rhythm", "usual_weekday", "usual_time", "usual_duration_minutes", "planned_sessions",
-            "capacity", "facilitators", "contributors", "co_facilitators", "status", "start_date", "end_date",
+            "capacity", "facilitators", "contributors", "status", "start_date", "end_date",
             "handed_over_on",
         ]
         widgets = {

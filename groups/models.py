@@ -188,10 +188,6 @@ class Group(models.Model):
         Contributor, blank=True, related_name="groups", verbose_name=_("begeleiders"),
         help_text=_("Volunteers, peer experts, students or partner staff who help run the group."),
     )
-    co_facilitators = models.CharField(
-        _("co-facilitators"), max_length=300, blank=True,
-        help_text=_("Volunteers, peer experts or partner organisations (names)."),
-    )
     status = models.CharField(_("status"), max_length=15, choices=Status.choices, default=Status.FORMING)
     start_date = models.DateField(_("start date"), validators=[validate_plausible_date])
     end_date = models.DateField(_("end date"), null=True, blank=True, validators=[validate_plausible_date])

@@ -107,9 +107,9 @@ GENERATE_SQL = [
               n %% %(n_teams)s + 1
        FROM generate_series(1, %(participants)s) n""",
     """INSERT INTO groups_group (id, name, theme, location, rhythm, usual_weekday, usual_time,
-           usual_duration_minutes, planned_sessions, capacity, co_facilitators, status, start_date, end_date,
+           usual_duration_minutes, planned_sessions, capacity, status, start_date, end_date,
            handed_over_on, external_id, created_at, updated_at, framework_id, kind_id, neighbourhood_id, team_id)
-       SELECT g + 1, 'Groep ' || lpad(g::text, 4, '0'), '', '', 'weekly', g %% 5, TIME '10:00', 90, 50, 12, '',
+       SELECT g + 1, 'Groep ' || lpad(g::text, 4, '0'), '', '', 'weekly', g %% 5, TIME '10:00', 90, 50, 12,
               CASE WHEN g %% 10 = 0 THEN 'self_running' ELSE 'running' END,
               DATE '2024-01-01' + (g * 37) %% 365, NULL,
               CASE WHEN g %% 10 = 0 THEN DATE '2024-06-01' + (g * 13) %% 500 END,

@@ -118,7 +118,7 @@ def group_data(team, facilitators=(), **extra):
         "framework": "wgs", "team": str(team.pk), "neighbourhood": "", "location": "Buurthuis De Schalm",
         "rhythm": "course", "usual_weekday": "1", "usual_time": "10:00", "usual_duration_minutes": "120",
         "planned_sessions": "4", "capacity": "10", "facilitators": [str(u.pk) for u in facilitators],
-        "co_facilitators": "Ervaringsdeskundige Tineke", "status": "running", "start_date": "2024-09-03",
+        "status": "running", "start_date": "2024-09-03",
         "end_date": "", "handed_over_on": "",
     }
     data.update(extra)

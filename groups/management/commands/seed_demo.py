@@ -441,7 +441,6 @@ class Command(BaseCommand):
                 "planned_sessions": plan.planned, "framework_id": plan.framework, "location": plan.location,
                 "theme": plan.theme, "capacity": plan.capacity, "start_date": start, "handed_over_on": handed_over,
                 "status": Group.Status.SELF_RUNNING if handed_over else Group.Status.RUNNING,
-                "co_facilitators": "",  # begeleiders are Contributors now
             },
         )
         group.life_domains.set(plan.domains)
