@@ -30,7 +30,7 @@ class GroupForm(FriendlyBlanksMixin, TeamScopedFormMixin, forms.ModelForm):
     class Meta:
         model = Group
         fields = [
-            "name", "kind", "theme", "life_domains", "framework", "team", "neighbourhood", "location",
+            "name", "public_name", "kind", "theme", "life_domains", "framework", "team", "neighbourhood", "location",
             "rhythm", "usual_weekday", "usual_time", "usual_duration_minutes", "planned_sessions",
             "capacity", "facilitators", "contributors", "status", "start_date", "end_date",
             "handed_over_on",
@@ -110,6 +110,20 @@ class EnrolForm(FriendlyBlanksMixin, forms.Form):
     start_date = forms.DateField(label=_("start date"), widget=DateInput(), validators=[validate_plausible_date])
     # Asked only when the group is full (see the enrol view).
     confirm_capacity = forms.BooleanField(label=_("Enrol anyway, above the capacity"), required=False)
+    # Asked only for a resident of another team: the group's team will see them.
+    consent_other_team = forms.BooleanField(
+        label=_("The resident agrees that the group's team sees their name and attendance"), required=False
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        participant = cleaned.get("participant")
+        if participant and participant.team_id != self.group.team_id and not cleaned.get("consent_other_team"):
+            self.add_error("consent_other_team", _(
+                "%(name)s belongs to %(team)s. Ask whether %(group_team)s may see their name and attendance, "
+                "and tick the box."
+            ) % {"name": participant.full_name, "team": participant.team, "group_team": self.group.team})
+        return cleaned
 
     def __init__(self, *args, user, group, **kwargs):
         super().__init__(*args, **kwargs)

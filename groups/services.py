@@ -7,10 +7,13 @@ validates with the models' rules (``full_clean``) and raises ``ValidationError``
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
+from collectief.audit import residents_shown
 from collectief.models import EndReason, log_event
-from participants.models import Participant
+from participants.models import Consent, Participant
 from participants.services import register_participant
 
 from .models import Attendance, Contributor, Enrolment, Group, Session
@@ -43,12 +46,23 @@ def enrol(
     role: str = Enrolment.Role.PARTICIPANT,
     referral_source: str = "",
     via: str = "",
+    other_team_consent: bool = False,
 ) -> Enrolment:
-    """Enrol a resident in a group; refused (ValidationError) when it overlaps an enrolment they hold."""
+    """Enrol a resident in a group; refused (ValidationError) when it overlaps an enrolment they hold.
+
+    A resident of another team is seen by the group's team from now on: that needs their consent,
+    which is recorded with the enrolment (``other_team_consent``), or the enrolment is refused.
+    """
     enrolment = Enrolment(
         group=group, participant=participant, role=role, referral_source=referral_source, start_date=start_date
     )
     enrolment.full_clean(exclude=["change_wishes"])
+    if participant.team_id != group.team_id:
+        if not other_team_consent:
+            raise ValidationError(_("A resident of another team needs their consent to be seen by this team."))
+        consent = participant.record_consent(Consent.Purpose.SHARE_TEAM, True, user)
+        log_event(user, "consent.created", participant, {"consent": consent.pk, "purpose": consent.purpose,
+                                                         "given": True, "team": group.team_id})
     enrolment.save()
     data = {"fields": ["participant", "role", "referral_source", "start_date"]}
     if via:
@@ -101,16 +115,19 @@ def log_session(
         with transaction.atomic():
             _save_session(user, session, is_new, fields)
             statuses = dict(statuses)
+            changed = set(statuses)  # whose attendance this save set or removed
             if session.status == Session.Status.CANCELLED:
                 statuses.clear()
             elif walk_in is not None:
-                statuses[_walk_in(user, session, walk_in, statuses).pk] = Attendance.Status.PRESENT
+                walk_in = _walk_in(user, session, walk_in, statuses)
+                statuses[walk_in.pk] = Attendance.Status.PRESENT
+                changed.add(walk_in.pk)
             session.mark_attendance(statuses, new_session=is_new)
             if helped is not None:
                 session.record_contributors(helped, new_session=is_new)
             counts = attendance_counts(statuses)
             log_event(user, "session.created" if is_new else "session.updated", session,
-                      {"fields": sorted(fields), "attendance": counts})
+                      {"fields": sorted(fields), "attendance": counts, **residents_shown(changed)})
     except IntegrityError as exc:
         if _constraint(exc) == SESSION_SLOT_CONSTRAINT:
             if is_new:

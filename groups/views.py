@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from collectief import access
+from collectief.audit import residents_shown
 from collectief.models import log_event
 
 from . import services
@@ -190,8 +191,10 @@ def group_detail(request, pk):
         sum(1 for (sid, _p), st in marks.items() if sid == s.pk and st == Attendance.Status.PRESENT)
         for s in columns
     ]
-    # A view changes nothing: one INSERT into the audit log is atomic on its own.
-    log_event(request.user, "group.viewed", group, {"members": len(active)})
+    # A view changes nothing: one INSERT into the audit log is atomic on its own. The page names
+    # every member, current and former: all of them are recorded (ids only).
+    log_event(request.user, "group.viewed", group,
+              {"members": len(active), **residents_shown(e.participant_id for e in enrolments)})
     return render(request, "groups/group_detail.html", {
         "group": group,
         "active": active,
@@ -256,14 +259,14 @@ def _search(user, group, q: str):
             Q(first_name__unaccent__icontains=word) | Q(last_name__unaccent__icontains=word)
             | Q(postcode__icontains=word)
         )
-    return list(queryset.order_by("sort_name", "first_name")[:SEARCH_RESULTS])
+    return list(queryset.select_related("team").order_by("sort_name", "first_name")[:SEARCH_RESULTS])
 
 
 def _log_search(user, group, results):
     if results:
         log_event(
             user, "participant.viewed", object_type="participants.participant",
-            data={"page": "enrol_search", "group": group.pk, "ids": [p.pk for p in results]},
+            data={"page": "enrol_search", "group": group.pk, **residents_shown(p.pk for p in results)},
         )
 
 
@@ -282,9 +285,12 @@ def enrol(request, pk):
     results = _search(request.user, group, q)
     with transaction.atomic():
         _log_search(request.user, group, results)
-        log_event(request.user, "group.viewed", group, {"page": "enrol"})
+        log_event(request.user, "group.viewed", group,
+                  {"page": "enrol", **residents_shown(e.participant_id for e in members)})
     return render(request, "groups/enrol.html", {
         "group": group, "form": form, "q": q, "results": results, "members": members, "full": full,
+        # Someone who works for more than one team may enrol a resident of another one (with consent).
+        "other_teams": access.teams_for(request.user).exclude(pk=group.team_id).exists(),
     })
 
 
@@ -300,7 +306,8 @@ def _enrol(request, group, form, full, enrolled) -> bool:
     try:
         services.enrol(request.user, group, participant, role=form.cleaned_data["role"],
                        referral_source=form.cleaned_data["referral_source"],
-                       start_date=form.cleaned_data["start_date"])
+                       start_date=form.cleaned_data["start_date"],
+                       other_team_consent=form.cleaned_data["consent_other_team"])
     except ValidationError as error:
         form.add_error(None, error.messages)
         return False
@@ -382,7 +389,7 @@ def _session_form(request, group, session):
             messages.success(request, _saved_message(roll_call.session, counts))
             return redirect("groups:detail", pk=group.pk)
     elif not roll_call.is_bound:
-        _log_form_view(request.user, group, session)
+        _log_form_view(request.user, group, session, [row.pk for row in roll_call.rows])
     return render(request, "groups/session_form.html", roll_call.context())
 
 
@@ -406,12 +413,12 @@ def _saved_message(session, counts) -> str:
     }
 
 
-def _log_form_view(user, group, session):
-    # Opening the roll call shows the names of the group's members.
+def _log_form_view(user, group, session, shown):
+    # Opening the roll call shows the names of the group's members: record which (ids only).
     if session.pk is None:
-        log_event(user, "group.viewed", group, {"page": "session_form"})
+        log_event(user, "group.viewed", group, {"page": "session_form", **residents_shown(shown)})
     else:
-        log_event(user, "session.viewed", session, {"page": "session_form"})
+        log_event(user, "session.viewed", session, {"page": "session_form", **residents_shown(shown)})
 
 
 @access.registration_required

@@ -224,6 +224,7 @@ class Consent(models.Model):
         REGISTRATION = "registration", _("Registration")
         SHARE_PARTNER = "share_partner", _("Sharing with a network partner")
         QUOTE_REPORT = "quote_report", _("Quote in a report")
+        SHARE_TEAM = "share_team", _("Being seen by another team (a group of another team)")
 
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="consents")
     purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
