@@ -11,7 +11,7 @@ import datetime
 import re
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 # Dates far outside the working life of the registry are typing mistakes (0202 for 2022).
@@ -21,6 +21,11 @@ EARLIEST_BIRTH_DATE = datetime.date(1900, 1, 1)
 DURATION_MINUTES = (5, 24 * 60)
 HEAD_COUNT = (0, 500)
 POSTCODE_RE = re.compile(r"^\s*([1-9][0-9]{3})\s*([A-Za-z]{2})\s*$")
+
+
+def show_date(value: datetime.date) -> str:
+    """A date as the app writes it everywhere (the language's DATE_FORMAT: "1 december 2026")."""
+    return formats.date_format(value, "DATE_FORMAT")
 
 
 def latest_plausible_date() -> datetime.date:
@@ -48,7 +53,7 @@ def validate_at_most_a_year_ahead(value: datetime.date | None):
     if value > latest:
         raise ValidationError(
             _("%(value)s lies more than a year ahead; check the year."), code="too_far_ahead",
-            params={"value": value.strftime("%d-%m-%Y")},
+            params={"value": show_date(value)},
         )
 
 
@@ -119,6 +124,6 @@ def check_period(start, end, *, end_field: str = "end_date", message=None):
     if start and end and end < start:
         raise ValidationError(
             {end_field: (message or _("The end date cannot be before the start date."))
-             % {"start": start.strftime("%d-%m-%Y"), "date": start.strftime("%d-%m-%Y")}},
+             % {"start": show_date(start), "date": show_date(start)}},
             code="end_before_start",
         )

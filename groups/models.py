@@ -18,6 +18,7 @@ from collectief.models import EndReason, Framework, GroupKind, LifeDomain, Neigh
 from collectief.signals import registration_changed
 from collectief.validators import (
     check_period,
+    show_date,
     validate_at_most_a_year_ahead,
     validate_duration_minutes,
     validate_head_count,
@@ -156,6 +157,12 @@ class Group(models.Model):
         SUNDAY = 6, _("Sunday")
 
     name = models.CharField(_("name"), max_length=120)
+    # What the municipality reads (PDF, CSV, report page): a reviewed name, never the internal one
+    # (a group may be named after its place or its people). Empty: a neutral label is shown.
+    public_name = models.CharField(
+        _("name for the municipality"), max_length=120, blank=True,
+        help_text=_("Shown in reports for the municipality; reviewed by the coordinator."),
+    )
     kind = models.ForeignKey(GroupKind, on_delete=models.PROTECT, related_name="groups", verbose_name=_("kind"))
     theme = models.CharField(_("theme"), max_length=200, blank=True)
     life_domains = models.ManyToManyField(
@@ -393,8 +400,8 @@ class Enrolment(models.Model):
             if clash is not None:
                 raise ValidationError(
                     _("This resident is already enrolled in this group from %(start)s%(until)s.")
-                    % {"start": clash.start_date.strftime("%d-%m-%Y"),
-                       "until": (_(" to %(end)s") % {"end": clash.end_date.strftime("%d-%m-%Y")})
+                    % {"start": show_date(clash.start_date),
+                       "until": (_(" to %(end)s") % {"end": show_date(clash.end_date)})
                        if clash.end_date else ""},
                     code="overlap",
                 )
@@ -451,10 +458,10 @@ class Session(models.Model):
         group = self.group
         if self.date < group.start_date:
             raise ValidationError({"date": _("The group started on %(date)s; a session cannot be earlier.")
-                                   % {"date": group.start_date.strftime("%d-%m-%Y")}})
+                                   % {"date": show_date(group.start_date)}})
         if group.end_date and self.date > group.end_date:
             raise ValidationError({"date": _("The group ended on %(date)s; a session cannot be later.")
-                                   % {"date": group.end_date.strftime("%d-%m-%Y")}})
+                                   % {"date": show_date(group.end_date)}})
         # A session is logged once it has begun; a cancellation may be recorded in advance.
         if self.status == self.Status.HELD and self.starts_after(timezone.localtime()):
             raise ValidationError({"date": _(

@@ -9,13 +9,14 @@ from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from collectief import access
 from collectief.audit import residents_shown
 from collectief.models import log_event
+from collectief.validators import show_date
 
 from . import services
 from .filters import GroupFilter
@@ -58,7 +59,7 @@ def _search_text(request) -> str:
 
 
 def _date(value) -> str:
-    return formats.date_format(value, "SHORT_DATE_FORMAT") if value else ""
+    return show_date(value) if value else ""
 
 
 # --- Start page ----------------------------------------------------------------------------------

@@ -58,7 +58,7 @@ def test_groups_and_attendance_history_are_shown(client_for, worker, participant
     AttendanceFactory(session=session, participant=participant, status="absent")
     html = client_for(worker).get(_url(participant)).content.decode()
     assert "Geld Telt" in html
-    assert "6-2-2024" in html
+    assert "6 februari 2024" in html
     assert "Afwezig" in html or "absent" in html.lower()
     assert "Aanwezig bij 0 van 1 bijeenkomsten" in html
 
@@ -108,7 +108,7 @@ def test_consent_shows_the_current_state_per_purpose_and_the_history(client_for,
     assert states["share_partner"].given is False
     assert states["registration"] is None
     html = response.content.decode()
-    assert "Ingetrokken" in html and "op 1-3-2024 door Sanne" in html
+    assert "Ingetrokken" in html and "op 1 maart 2024 door Sanne" in html
     assert "Er is geen toestemming voor registratie vastgelegd" in html
 
 
@@ -117,7 +117,7 @@ def test_withdrawn_registration_consent_is_flagged(client_for, worker, participa
     ConsentFactory(participant=participant, given=True, date=datetime.date(2024, 1, 5))
     ConsentFactory(participant=participant, given=False, date=datetime.date(2024, 4, 1))
     html = client_for(worker).get(_url(participant)).content.decode()
-    assert "op 1-4-2024 ingetrokken" in html
+    assert "op 1 april 2024 ingetrokken" in html
 
 
 def _fill(participant, team, scale, offset=0):
