@@ -23,6 +23,7 @@ from collectief.signals import registration_changed
 
 from .files import BY_NAME, SPECS
 from .lookups import Lookups
+from .options import ImportOptions
 from .reader import read_csv
 from .results import FileResult, ImportResult
 from .spec import FileContext
@@ -43,15 +44,25 @@ def find_files(directory) -> dict[str, Path]:
     }
 
 
-def import_directory(directory, *, user=None, dry_run: bool = False, progress: Progress | None = None):
+def import_directory(
+    directory, *, user=None, dry_run: bool = False, options: ImportOptions | None = None,
+    progress: Progress | None = None,
+):
     """Import the known CSV files found in ``directory``."""
     sources = {name: path.read_bytes() for name, path in find_files(directory).items()}
-    return run_import(sources, user=user, dry_run=dry_run, progress=progress)
+    return run_import(sources, user=user, dry_run=dry_run, options=options, progress=progress)
 
 
-def run_import(sources: dict[str, bytes], *, user=None, dry_run=False, progress: Progress | None = None):
-    """Import ``{file name: raw bytes}``; write nothing on a dry run or when any row is bad."""
+def run_import(
+    sources: dict[str, bytes], *, user=None, dry_run=False, options: ImportOptions | None = None,
+    progress: Progress | None = None,
+):
+    """Import ``{file name: raw bytes}``; write nothing on a dry run or when any row is bad.
+
+    ``options`` (default: the command without flags) say whether new places and team moves are allowed.
+    """
     user = user if (user is not None and user.is_authenticated) else None
+    options = options or ImportOptions()
     result = ImportResult(dry_run=dry_run)
     parsed = {}
     for spec in SPECS:
@@ -62,13 +73,13 @@ def run_import(sources: dict[str, bytes], *, user=None, dry_run=False, progress:
             )
             file_result.rows = len(parsed[spec.name])
     if parsed:
-        _write(parsed, result, user, progress)
+        _write(parsed, result, user, options, progress)
     return result
 
 
-def _write(parsed: dict, result: ImportResult, user, progress: Progress | None) -> None:
+def _write(parsed: dict, result: ImportResult, user, options: ImportOptions, progress: Progress | None) -> None:
     referable = {spec.referable.kind: spec for spec in SPECS if spec.referable}
-    lookups = Lookups(user=user, result=result, referable=referable)
+    lookups = Lookups(user=user, result=result, referable=referable, options=options)
     current = next(iter(parsed))
     try:
         # One transaction for all files: rolled back on a dry run or when any row is bad.
@@ -78,7 +89,9 @@ def _write(parsed: dict, result: ImportResult, user, progress: Progress | None) 
                 if progress:
                     progress(name, number, len(parsed))
                 spec = BY_NAME[name]()
-                ctx = FileContext(spec=spec, result=result.files[name], lookups=lookups, user=user)
+                ctx = FileContext(
+                    spec=spec, result=result.files[name], lookups=lookups, user=user, options=options
+                )
                 spec.import_rows(ctx, parsed[name])
             if result.dry_run or not result.ok:
                 raise _Rollback

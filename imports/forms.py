@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .files import FILE_NAMES
+from .options import NEW_PLACES_LABEL, TEAM_MOVES_LABEL, ImportOptions
 
 MB = 1024 * 1024
 MAX_FILE_SIZE = 10 * MB  # bigger files belong to manage.py import_registry
@@ -47,6 +48,30 @@ class UploadForm(forms.Form):
         label=gettext_lazy("CSV files"),
         help_text=gettext_lazy("Choose one or more files at once; the file name decides what is imported."),
     )
+    allow_new_places = forms.BooleanField(
+        label=NEW_PLACES_LABEL,
+        required=False,
+        help_text=gettext_lazy(
+            "Without this, a municipality or team that does not exist yet is an error (a typo would otherwise "
+            "create a new team and take residents out of their social workers' sight). It also allows a new "
+            "neighbourhood whose name looks like an existing one."
+        ),
+    )
+    allow_team_moves = forms.BooleanField(
+        label=TEAM_MOVES_LABEL,
+        required=False,
+        help_text=gettext_lazy(
+            "Without this, a row in participants.csv that gives an existing participant another team is an error."
+        ),
+    )
+
+    def options(self) -> ImportOptions:
+        """The import options of a valid form: the browser import, with the boxes that were ticked."""
+        return ImportOptions(
+            allow_new_places=self.cleaned_data["allow_new_places"],
+            allow_team_moves=self.cleaned_data["allow_team_moves"],
+            from_browser=True,
+        )
 
     def clean_files(self):
         """``{canonical file name: uploaded file}``."""

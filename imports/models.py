@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .options import ImportOptions
 from .results import ImportResult
 
 
@@ -27,6 +28,8 @@ class ImportRun(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     language = models.CharField(max_length=10, blank=True)
     files = models.JSONField(_("files"), default=list)
+    # What the administrator allowed on the upload form (ImportOptions.to_dict()).
+    options = models.JSONField(_("options"), default=dict, blank=True)
     result = models.JSONField(_("result"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -46,6 +49,11 @@ class ImportRun(models.Model):
     @property
     def is_busy(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def import_options(self) -> ImportOptions:
+        """The options of this run; a run is always a browser import, whatever was stored."""
+        return ImportOptions.from_dict({**self.options, "from_browser": True})
 
     @property
     def import_result(self) -> ImportResult | None:

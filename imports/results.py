@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from django.utils.translation import gettext as _
+
 
 @dataclass
 class Issue:
@@ -37,6 +39,13 @@ class FileResult:
 
     def error(self, line: int, column: str, message) -> None:
         self.errors.append(Issue(self.name, line, column, str(message)))
+
+    def summary(self, applied: bool) -> str:
+        """``participants.csv: 3 created, …`` after a run that saved; ``3 to create, …`` when nothing was."""
+        counts = {"file": self.name, "created": self.created, "updated": self.updated, "unchanged": self.unchanged}
+        if applied:
+            return _("%(file)s: %(created)s created, %(updated)s updated, %(unchanged)s unchanged") % counts
+        return _("%(file)s: %(created)s to create, %(updated)s to update, %(unchanged)s unchanged") % counts
 
 
 @dataclass

@@ -30,6 +30,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from .engine import import_directory
 from .models import ImportRun
+from .options import ImportOptions
 
 logger = logging.getLogger(__name__)
 
@@ -101,13 +102,16 @@ def remove_stale_uploads(now: datetime.datetime | None = None) -> int:
 # --- Runs ----------------------------------------------------------------------------------------
 
 
-def start_run(token: str, user, *, dry_run: bool, language: str = "") -> ImportRun:
+def start_run(
+    token: str, user, *, dry_run: bool, language: str = "", options: ImportOptions | None = None
+) -> ImportRun:
     """Create a run of an upload and queue it once the row is committed."""
     directory = upload_dir(token)
     files = sorted(path.name for path in directory.iterdir()) if directory else []
+    options = options or ImportOptions(from_browser=True)
     with transaction.atomic():
         run = ImportRun.objects.create(
-            upload=token, user=user, dry_run=dry_run, files=files,
+            upload=token, user=user, dry_run=dry_run, files=files, options=options.to_dict(),
             language=language or translation.get_language() or settings.LANGUAGE_CODE,
         )
         transaction.on_commit(lambda: send(run.pk))
@@ -172,7 +176,9 @@ def _execute(run: ImportRun) -> None:
         set_progress(run.pk, {"file": name, "number": number, "total": total})
 
     with translation.override(run.language or settings.LANGUAGE_CODE):
-        result = import_directory(directory, user=run.user, dry_run=run.dry_run, progress=progress)
+        result = import_directory(
+            directory, user=run.user, dry_run=run.dry_run, options=run.import_options, progress=progress
+        )
     _finish(run.pk, Status.DONE, result=result.to_dict())
 
 

@@ -17,6 +17,7 @@ from collectief.models import log_event
 
 from .columns import Row
 from .lookups import Lookups, chunks
+from .options import ImportOptions
 from .results import FileResult
 
 BATCH = 1000
@@ -30,6 +31,7 @@ class FileContext:
     result: FileResult
     lookups: Lookups
     user: object = None
+    options: ImportOptions = field(default_factory=ImportOptions)
     seen_ids: dict = field(default_factory=dict)  # external id -> first line
     seen_keys: dict = field(default_factory=dict)  # key -> first line
     state: dict = field(default_factory=dict)  # a spec's own working data

@@ -19,8 +19,11 @@ from . import services
 from .files import COLUMNS
 from .forms import UploadForm
 from .models import ImportRun
+from .options import ImportOptions
 
 SESSION_KEY = "import_upload_token"
+# What the administrator allowed on the upload form, for the preview and the confirm of that upload.
+OPTIONS_KEY = "import_upload_options"
 
 
 def _token(request):
@@ -30,11 +33,18 @@ def _token(request):
 
 
 def _discard(request):
+    request.session.pop(OPTIONS_KEY, None)
     services.discard_upload(request.session.pop(SESSION_KEY, None))
 
 
+def _options(request) -> ImportOptions:
+    return ImportOptions.from_dict({**request.session.get(OPTIONS_KEY, {}), "from_browser": True})
+
+
 def _start(request, token, *, dry_run):
-    run = services.start_run(token, request.user, dry_run=dry_run, language=request.LANGUAGE_CODE)
+    run = services.start_run(
+        token, request.user, dry_run=dry_run, language=request.LANGUAGE_CODE, options=_options(request)
+    )
     run.refresh_from_db()
     if run.status == ImportRun.Status.QUEUED and run.sent_at is None:
         messages.warning(
@@ -46,11 +56,7 @@ def _start(request, token, *, dry_run):
 
 
 def _summary(result) -> str:
-    return "; ".join(
-        _("%(file)s: %(created)s created, %(updated)s updated, %(unchanged)s unchanged")
-        % {"file": r.name, "created": r.created, "updated": r.updated, "unchanged": r.unchanged}
-        for r in result.files.values()
-    )
+    return "; ".join(r.summary(result.applied) for r in result.files.values())
 
 
 def _show_run(request, token, run):
@@ -76,6 +82,7 @@ def upload(request):
         _discard(request)
         token = services.store_upload(form.cleaned_data["files"])
         request.session[SESSION_KEY] = token
+        request.session[OPTIONS_KEY] = form.options().to_dict()
         _start(request, token, dry_run=True)
         return redirect("importer:preview")
     return render(

@@ -4,6 +4,9 @@ A resident cannot hold two enrolments in one group that overlap in time (both da
 empty end date means still running). The database refuses it too (an exclusion constraint); the
 import checks it first, against the other rows of the file and the enrolments already stored, so
 the administrator gets a message with line and column instead of a database error.
+
+An enrolment stays within one municipality: the resident's team and the group's team belong to the
+same one (the municipality's figures count a resident where their team is).
 """
 
 import datetime
@@ -11,9 +14,11 @@ import datetime
 from django.utils.translation import gettext as _
 
 from collectief.models import EndReason
-from groups.models import Enrolment
+from groups.models import Enrolment, Group
+from participants.models import Participant
 
 from ..columns import Code, Date, Reference, refuse_end_before_start
+from ..lookups import municipalities_of
 from ..spec import FileSpec
 
 
@@ -54,6 +59,32 @@ class Enrolments(FileSpec, name="enrolments.csv", order=30, model=Enrolment):
             )
 
     def check_rows(self, ctx, rows, existing):
+        rows = self._refuse_other_municipality(rows)
+        return self._refuse_overlaps(rows, existing)
+
+    @staticmethod
+    def _refuse_other_municipality(rows):
+        """Refuse rows whose resident's team and group's team lie in different municipalities."""
+        residents = municipalities_of(Participant, {row.data["participant_id"] for row in rows})
+        groups = municipalities_of(Group, {row.data["group_id"] for row in rows})
+        valid = []
+        for row in rows:
+            (resident_id, resident_name), (group_id, group_name) = (
+                residents[row.data["participant_id"]], groups[row.data["group_id"]]
+            )
+            if resident_id == group_id:
+                valid.append(row)
+                continue
+            row.error("group", _(
+                "Participant '%(participant)s' belongs to %(participant_municipality)s (by their team) and "
+                "group '%(group)s' to %(group_municipality)s: an enrolment stays within one municipality."
+            ) % {
+                "participant": row.values["participant"], "participant_municipality": resident_name,
+                "group": row.values["group"], "group_municipality": group_name,
+            })
+        return valid
+
+    def _refuse_overlaps(self, rows, existing):
         """Refuse rows that would overlap another enrolment of the same resident in the same group."""
         periods = self._periods_after_import(rows, existing)
         refused = set()

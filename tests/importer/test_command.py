@@ -265,8 +265,10 @@ def test_a_bad_row_in_a_later_file_writes_nothing_at_all(db):
 def test_a_dry_run_writes_nothing(db):
     output = run(DATA / "valid", "--dry-run")
 
-    assert "participants.csv: 3 aangemaakt, 0 bijgewerkt, 0 ongewijzigd" in output
-    assert "attendance.csv: 3 aangemaakt" in output  # later files see the rows of earlier ones
+    # Issue 9: a run that saved nothing says what it WOULD do, never "aangemaakt" (this said "3 aangemaakt").
+    assert "participants.csv: 3 aan te maken, 0 bij te werken, 0 ongewijzigd" in output
+    assert "attendance.csv: 3 aan te maken" in output  # later files see the rows of earlier ones
+    assert "aangemaakt" not in output and "bijgewerkt" not in output
     assert "Proefimport: er is niets opgeslagen." in output
     assert nothing_written()
 
@@ -360,8 +362,9 @@ def test_a_session_slot_taken_by_another_external_id_is_an_error_not_a_crash(db,
 
 
 def test_a_second_open_enrolment_is_an_error_not_a_crash(db, tmp_path):
-    participant = ParticipantFactory(external_id="P1")
-    group = GroupFactory(external_id="G1")
+    team = TeamFactory()
+    participant = ParticipantFactory(external_id="P1", team=team)
+    group = GroupFactory(external_id="G1", team=team)
     Enrolment.objects.create(participant=participant, group=group, start_date=datetime.date(2024, 1, 1))
     write(tmp_path, "enrolments.csv", HEADERS["enrolments.csv"] + "\nP1,G1,2024-03-01,,\n")
 
@@ -439,6 +442,9 @@ def test_ten_thousand_attendance_rows_take_seconds_and_few_queries(
     start = datetime.date(2024, 1, 1)
     sessions += [f"S{i},G1,{start + datetime.timedelta(days=i)},10:00,90,held,,0" for i in range(100)]
     write(tmp_path, "sessions.csv", "\n".join(sessions) + "\n")
+    # Attendance only for residents enrolled in the group on the session's date.
+    enrolments = [HEADERS["enrolments.csv"]] + [f"P{i},G1,2024-01-01,," for i in range(100)]
+    write(tmp_path, "enrolments.csv", "\n".join(enrolments) + "\n")
     attendance = [HEADERS["attendance.csv"]]
     attendance += [
         f"S{s},P{p},{'present' if (s + p) % 4 else 'absent'}" for s in range(100) for p in range(99)

@@ -5,7 +5,7 @@ import datetime
 from django.core.management import CommandError, call_command
 
 from groups.models import Enrolment, Group
-from tests.factories import GroupFactory, ParticipantFactory
+from tests.factories import GroupFactory, ParticipantFactory, TeamFactory
 
 from .test_command import HEADERS, parsed_errors, run, run_failing, write
 
@@ -14,7 +14,11 @@ ENROLMENTS_WITH_REFERRAL = HEADERS["enrolments.csv"] + ",referral_source"
 
 
 def enrolled_pair():
-    return ParticipantFactory(external_id="P1"), GroupFactory(external_id="G1", start_date=datetime.date(2023, 1, 1))
+    team = TeamFactory()  # one municipality: an enrolment may not cross it
+    return (
+        ParticipantFactory(external_id="P1", team=team),
+        GroupFactory(external_id="G1", team=team, start_date=datetime.date(2023, 1, 1)),
+    )
 
 
 # --- Optional columns ---------------------------------------------------------------------------

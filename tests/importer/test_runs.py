@@ -15,7 +15,7 @@ from imports import services, tasks
 from imports.models import ImportRun
 from participants.models import Participant
 
-from .test_views import CANCEL, CONFIRM, PREVIEW, UPLOAD, counts, csv_files
+from .test_views import CANCEL, CONFIRM, NEW_PLACES, PREVIEW, UPLOAD, counts, csv_files
 
 DATA = Path(__file__).parent / "data"
 STATUS = reverse("importer:status")
@@ -30,7 +30,7 @@ def private_media(settings, tmp_path):
 def upload(client, capture, files=None):
     """Upload the files; the preview task runs (eagerly) when the request's transaction commits."""
     with capture(execute=True):
-        response = client.post(UPLOAD, {"files": files or csv_files()})
+        response = client.post(UPLOAD, {"files": files or csv_files(), **NEW_PLACES})
     assert response.status_code == 302
     return ImportRun.objects.get()
 
@@ -58,7 +58,7 @@ def test_a_queued_run_shows_progress_that_polls_until_it_is_done(
 ):
     client = client_for(administrator)
     # Without running the on-commit callbacks the run stays queued, as while the worker is busy.
-    client.post(UPLOAD, {"files": csv_files()})
+    client.post(UPLOAD, {"files": csv_files(), **NEW_PLACES})
     ImportRun.objects.update(sent_at=timezone.now())  # in the queue, waiting for a free worker
     run = ImportRun.objects.get()
 
@@ -221,7 +221,7 @@ def test_a_real_worker_runs_the_preview_and_the_import(celery_worker_process, cl
     client = client_for(administrator)
     files = [SimpleUploadedFile(p.name, p.read_bytes()) for p in sorted((DATA / "valid").glob("*.csv"))]
 
-    client.post(UPLOAD, {"files": files})
+    client.post(UPLOAD, {"files": files, **NEW_PLACES})
     preview = wait_for({"dry_run": True})
 
     assert preview.status == ImportRun.Status.DONE, preview.error

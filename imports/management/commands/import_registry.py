@@ -1,4 +1,4 @@
-"""manage.py import_registry DIR [--dry-run]: import the registry from CSV files (see docs/import.md)."""
+"""manage.py import_registry DIR [--dry-run] [--allow-new-places] [--allow-team-moves] (see docs/import.md)."""
 
 from pathlib import Path
 
@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from imports.engine import find_files, import_directory
 from imports.files import FILE_NAMES
+from imports.options import ImportOptions
 
 
 class Command(BaseCommand):
@@ -20,13 +21,22 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("directory", metavar="DIR", help="directory holding the CSV files")
         parser.add_argument("--dry-run", action="store_true", help="validate and report, save nothing")
+        parser.add_argument(
+            "--allow-new-places", action="store_true",
+            help="also create a municipality, team or neighbourhood whose name looks like a typo of an existing one",
+        )
+        parser.add_argument(
+            "--allow-team-moves", action="store_true",
+            help="let participants.csv give an existing resident another team",
+        )
 
-    def handle(self, *args, directory, dry_run, **options):
+    def handle(self, *args, directory, dry_run, allow_new_places, allow_team_moves, **options):
+        import_options = ImportOptions(allow_new_places=allow_new_places, allow_team_moves=allow_team_moves)
         # Messages are meant for a Dutch administrator: use the site language, not the shell's.
         with translation.override(settings.LANGUAGE_CODE):
-            self._run(Path(directory), dry_run)
+            self._run(Path(directory), dry_run, import_options)
 
-    def _run(self, directory: Path, dry_run: bool):
+    def _run(self, directory: Path, dry_run: bool, import_options: ImportOptions):
         if not directory.is_dir():
             raise CommandError(_("Directory %(dir)s does not exist.") % {"dir": directory})
         present = find_files(directory)
@@ -39,18 +49,12 @@ class Command(BaseCommand):
             if path.name.lower() not in present:
                 self.stdout.write(_("Ignored: %(file)s (unknown file name).") % {"file": path.name})
 
-        result = import_directory(directory, dry_run=dry_run)
+        result = import_directory(directory, dry_run=dry_run, options=import_options)
 
+        # "3 created" only when something was saved; a dry run or a failed run says "3 to create".
         for name in FILE_NAMES:
             if name in result.files:
-                counts = result.files[name]
-                self.stdout.write(
-                    _("%(file)s: %(created)s created, %(updated)s updated, %(unchanged)s unchanged")
-                    % {
-                        "file": name, "created": counts.created, "updated": counts.updated,
-                        "unchanged": counts.unchanged,
-                    }
-                )
+                self.stdout.write(result.files[name].summary(result.applied))
         for note in result.created_places:
             self.stdout.write(note)
         if not result.ok:
