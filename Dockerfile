@@ -9,3 +9,8 @@ COPY . .
 RUN python manage.py compilemessages --ignore=node_modules \
     && DEBUG=false SECRET_KEY=build python manage.py collectstatic --noinput
 EXPOSE 8000
+# docker-compose.yml runs the deploy check and the migrations first; this is the web server alone.
+# Access log without query strings (%(U)s); GunicornLogger masks reset tokens and e-mail addresses.
+CMD ["gunicorn", "collectief.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
+     "--access-logfile", "-", "--access-logformat", "%(h)s %(t)s %(m)s %(U)s %(s)s %(b)s %(M)sms", \
+     "--logger-class", "collectief.logging.GunicornLogger"]

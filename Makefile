@@ -22,7 +22,7 @@ migrations-check:
 
 bench:          ## speed goals of DESIGN.md on a large generated data set
 	scripts/setup.sh
-	$(PY) scripts/bench.py
+	DEBUG=true $(PY) scripts/bench.py
 
 messages:       ## refresh the Dutch catalogue after changing UI strings
 	$(PY) scripts/i18n.py

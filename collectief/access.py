@@ -18,10 +18,14 @@ import enum
 from dataclasses import dataclass
 from functools import wraps
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 
 
 class Role(enum.StrEnum):
@@ -210,6 +214,26 @@ registration_required = role_required(REGISTRATION)
 report_management_required = role_required(REPORT_MANAGEMENT)
 report_reading_required = role_required(REPORT_READING)
 administrator_required = role_required(ADMINISTRATION)
+
+
+def two_factor_required(view):
+    """View decorator: the user logged in with a second factor (django-otp's ``is_verified()``).
+
+    Without django-otp the user has no ``is_verified`` and the view opens as before; once its
+    middleware is installed, an unverified user is sent to ``TWO_FACTOR_SETUP_URL`` (or the login
+    page) with a message. Put it under the role check, so that a wrong role is still a 403.
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        is_verified = getattr(request.user, "is_verified", None)
+        if is_verified is None or is_verified():
+            return view(request, *args, **kwargs)
+        messages.warning(request, _("This page needs a login with your second factor (two-factor authentication)."))
+        target = getattr(settings, "TWO_FACTOR_SETUP_URL", "") or settings.LOGIN_URL
+        return redirect_to_login(request.get_full_path(), target)
+
+    return wrapper
 
 
 def navigation(user) -> dict:

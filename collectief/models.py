@@ -1,6 +1,8 @@
 """Core models: municipalities, neighbourhoods, teams, roles, code lists and the audit log."""
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models.functions import Length
@@ -256,7 +258,13 @@ class EndReason(CodeList):
 
 
 class AuditEvent(models.Model):
-    """Append-only record of every view of, change to and export of personal data."""
+    """Append-only record of every view of, change to and export of personal data.
+
+    Which residents an event is about is in ``participant_ids`` (indexed): the trail can answer
+    "who saw this resident" without reading ``data``. Each row is hash-chained to the one before
+    it by a PostgreSQL trigger (migration ``0006_audit_chain``): ``hash`` is the SHA-256 of the
+    previous row's hash and this row's canonical JSON; ``manage.py verify_audit`` checks it.
+    """
 
     class Action(models.TextChoices):
         VIEW = "view", _("view")
@@ -276,12 +284,20 @@ class AuditEvent(models.Model):
     object_id = models.CharField(_("object id"), max_length=40, blank=True)
     # Field names and ids only: never copy personal data into the trail.
     data = models.JSONField(_("details"), default=dict, blank=True)
+    # The residents whose data the event showed or changed (ids only); see collectief.audit.
+    participant_ids = ArrayField(models.BigIntegerField(), verbose_name=_("residents"), default=list, blank=True)
+    # Set by the database trigger, never by Python.
+    prev_hash = models.CharField(_("previous hash"), max_length=64, default="", blank=True, editable=False)
+    hash = models.CharField(_("hash"), max_length=64, default="", blank=True, editable=False)
 
     class Meta:
         ordering = ["-at"]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            GinIndex(fields=["participant_ids"], name="audit_participant_ids_gin"),
+        ]
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.event} {self.object_type}#{self.object_id}"
@@ -295,21 +311,40 @@ class AuditEvent(models.Model):
         raise PermissionDenied("Audit events are append-only.")
 
 
-def log_event(user, event: str, obj=None, data: dict | None = None, *, object_type: str = "", object_id=""):
+def _residents(obj, object_type: str, object_id: str, data: dict, participants) -> list[int]:
+    """The residents an event is about: in ``data`` (audit.residents_shown), given, the object or its participant."""
+    ids = {pk for pk in (*(data.get(audit.RESIDENTS_KEY) or ()), *participants) if pk is not None}
+    if object_type == audit.PARTICIPANT_LABEL and object_id.isdigit():
+        ids.add(int(object_id))
+    participant_id = getattr(obj, "participant_id", None)
+    if isinstance(participant_id, int):
+        ids.add(participant_id)
+    return sorted(int(pk) for pk in ids)
+
+
+def log_event(
+    user, event: str, obj=None, data: dict | None = None, *, object_type: str = "", object_id="", participants=()
+):
     """Write one audit event; call inside the transaction of the change it records.
 
     ``event`` must be declared in ``collectief.audit`` (e.g. ``participant.updated``), which
-    gives its action; an undeclared name raises LookupError.
+    gives its action; an undeclared name raises LookupError. The residents shown or changed go
+    in ``data`` as ``**audit.residents_shown(ids)`` and are copied into the indexed ``participant_ids``;
+    ``participants`` adds ids to that column only (the admin, whose event data stays as it was).
+    One INSERT: the database trigger adds the hash chain.
     """
     action = audit.action_of(event)
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
+    object_id = "" if object_id is None else str(object_id)
+    data = data or {}
     return AuditEvent.objects.create(
         user=user if (user is not None and user.is_authenticated) else None,
         action=action,
         event=event,
         object_type=object_type,
-        object_id="" if object_id is None else str(object_id),
-        data=data or {},
+        object_id=object_id,
+        participant_ids=_residents(obj, object_type, object_id, data, participants),
+        data=data,
     )

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -31,8 +32,10 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
-# The development default is unusable in production: check --deploy warns about it.
+# Off unless set: a debug page shows settings, SQL and a resident's details to whoever causes an
+# error. scripts/run.sh (make run) sets DEBUG=true for local development.
+DEBUG = env_bool("DEBUG", False)
+# The development default is unusable in production: check --deploy refuses it (collectief/checks.py).
 SECRET_KEY = env_str("SECRET_KEY", "django-insecure-development-only-key-change-me")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -58,19 +61,31 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_celery_beat",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the user entered a code of their second factor in this session.
+    "django_otp.middleware.OTPMiddleware",
+    # Permissions-Policy everywhere; Cache-Control: no-store on every response to a logged-in user.
+    "collectief.middleware.SecurityHeadersMiddleware",
     # Every page requires login unless its view is marked @login_not_required
     # (login, password reset, /healthz, language switch).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # After login: users with a second factor enter a code, OTP_REQUIRED_ROLES set one up first.
+    "collectief.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -122,15 +137,31 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Brute-force protection for accounts that open personal data: after AXES_FAILURE_LIMIT wrong
-# passwords for one user name from one address, that combination waits a quarter of an hour.
+# Brute-force protection for accounts that open personal data, counted over the last quarter of
+# an hour: AXES_FAILURE_LIMIT wrong passwords for one user name (from anywhere) lock that user name,
+# AXES_IP_FAILURE_LIMIT wrong passwords from one address (over any user names: password spraying)
+# lock that address. Each parameter set has its own limit (collectief.accounts.LockoutHandler).
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_IP_FAILURE_LIMIT = env_int("AXES_IP_FAILURE_LIMIT", 20)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
+AXES_HANDLER = "collectief.accounts.LockoutHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# The client's address: REMOTE_ADDR, or behind a proxy (BEHIND_PROXY) the address the proxy saw.
+AXES_CLIENT_IP_CALLABLE = "collectief.accounts.client_ip"
+# Failed logins are logged by address only: a typed user name may be an e-mail address or a password.
+AXES_CLIENT_STR_CALLABLE = "collectief.logging.axes_client_str"
+# Two-factor login (django-otp, TOTP apps plus recovery codes): users with one of these roles
+# (collectief.access.Role) must set it up; everyone else may. See docs/security.md.
+OTP_REQUIRED_ROLES = env_list("OTP_REQUIRED_ROLES", "coordinator,administrator")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Where collectief.access.two_factor_required sends an unverified user (the code or the set-up).
+TWO_FACTOR_SETUP_URL = "two_factor:verify"
+# Password-reset mails: at most this many per hour per e-mail address and per client address.
+PASSWORD_RESET_LIMIT = env_int("PASSWORD_RESET_LIMIT", 3)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "landing"  # a page per role (collectief.views.landing)
 LOGOUT_REDIRECT_URL = "login"
@@ -184,10 +215,34 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
+# Behind a TLS-terminating proxy: trust its X-Forwarded-Proto, and take the client's address from
+# X-Forwarded-For: the entry PROXY_COUNT places from the right (what our own proxy appended; the
+# entries to its left come from the client and can be forged).
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+PROXY_COUNT = env_int("PROXY_COUNT", 1)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
+SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 X_FRAME_OPTIONS = "DENY"
+# No inline script or style anywhere: scripts and styles come from our own static files (htmx's
+# indicator style is switched off in base.html); server-rendered SVG charts use presentation
+# attributes, which this allows. data: only for images (Bootstrap's icons, the 2FA QR code).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 # Celery: Redis as broker and result backend, JSON only, hard and soft time limits.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
@@ -215,18 +270,39 @@ CELERY_BEAT_SCHEDULE = {
         "task": "imports.tasks.remove_stale_uploads",
         "schedule": crontab(minute=17),
     },
+    # Nightly, 02:40: retention (inactive residents proposed for erasure, old session notes blanked).
+    "participants-apply-retention": {
+        "task": "participants.tasks.apply_retention",
+        "schedule": crontab(minute=40, hour=2),
+    },
 }
 
 # Collectief's own settings.
 ORGANISATION_NAME = env_str("ORGANISATION_NAME", "Collectief")
+# The name an authenticator app shows next to the user name.
+OTP_TOTP_ISSUER = ORGANISATION_NAME
 # Counts from 1 up to this number minus one are shown as "<N" in everything that leaves
 # the organisation (PDF, CSV, municipality pages).
 SMALL_NUMBER_THRESHOLD = env_int("SMALL_NUMBER_THRESHOLD", 5)
 
+# Logs hold no personal data: every line passes collectief.logging.PersonalDataFilter (query
+# strings, password-reset tokens and e-mail addresses masked). Django's own request loggers are
+# routed through the same handler instead of Django's default, unfiltered one.
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"weasyprint": {"level": "ERROR"}, "fontTools": {"level": "ERROR"}},
+    "filters": {"personal_data": {"()": "collectief.logging.PersonalDataFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["personal_data"], "formatter": "plain"},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "django.server": {"handlers": [], "propagate": True},
+        "django.request": {"handlers": [], "propagate": True},
+        "weasyprint": {"level": "ERROR"},
+        "fontTools": {"level": "ERROR"},
+    },
 }

@@ -6,7 +6,7 @@ from django.views.i18n import set_language
 
 from groups import views as groups_views
 
-from . import views
+from . import accounts, audit_views, views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -14,7 +14,8 @@ urlpatterns = [
     path("welkom/", views.landing, name="landing"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("wachtwoord/vergeten/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("tweestaps/", include("collectief.two_factor")),  # two-factor login (collectief/two_factor.py)
+    path("wachtwoord/vergeten/", accounts.PasswordResetView.as_view(), name="password_reset"),  # rate-limited
     path("wachtwoord/verstuurd/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "wachtwoord/nieuw/<uidb64>/<token>/",
@@ -30,5 +31,6 @@ urlpatterns = [
     path("collectieven/", include("groups.urls")),
     path("rapportage/", include("reporting.urls")),
     path("importeren/", include("imports.urls")),
+    path("audit/", include(audit_views)),  # the audit viewer (administrators); /beheer/ is Django's admin
     path("beheer/", admin.site.urls),
 ]

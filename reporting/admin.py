@@ -1,13 +1,18 @@
 from django.contrib import admin
 
+from collectief.admin import AuditedAdminMixin
+
 from .models import QuarterlyReport
 
 
 @admin.register(QuarterlyReport)
-class QuarterlyReportAdmin(admin.ModelAdmin):
+class QuarterlyReportAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """View-only: reports are made, annotated and approved through the workflow (services.py),
     which keeps figures, PDF and checksum consistent and audits every step. Approved reports
-    can never be changed or deleted; a draft may be deleted (it was never sent anywhere)."""
+    can never be changed or deleted; a draft may be deleted (it was never sent anywhere), and
+    that is audited (``report.deleted``) like every page here."""
+
+    audit_prefix = "report"
 
     list_display = ["municipality", "year", "quarter", "version", "status", "render_status", "generated_at",
                     "approved_at"]

@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 
 PORT=${PORT:-8000}
 HOST=127.0.0.1
+# Local development: debug pages and plain http (settings.py defaults to DEBUG off, for production).
+export DEBUG=${DEBUG:-true}
 if ! [[ "$PORT" =~ ^[0-9]+$ ]] || [ "$PORT" -lt 1 ] || [ "$PORT" -gt 65535 ]; then
     echo "PORT must be a port number (1-65535), not '$PORT'." >&2
     exit 2

@@ -70,7 +70,24 @@
     select.addEventListener("change", function () { filledByUs = false; });
   }
 
+  // Error pages: "back to the previous page" only when that page is one of ours. A handler here
+  // rather than href="javascript:…", which the Content-Security-Policy refuses.
+  function initHistoryBack(root) {
+    var sameSite = document.referrer && new URL(document.referrer).origin === window.location.origin;
+    root.querySelectorAll("a[data-history-back]").forEach(function (link) {
+      if (!sameSite || window.history.length < 2) {
+        return;
+      }
+      link.hidden = false;
+      link.addEventListener("click", function (event) {
+        event.preventDefault();
+        window.history.back();
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    initHistoryBack(document);
     initNeighbourhoodFromPostcode(document);
     var form = document.getElementById("session-form");
     if (form) {

@@ -181,24 +181,34 @@ def test_a_refused_admin_form_writes_no_event_and_saves_nothing(admin_client, re
     assert changes() == []
 
 
-def test_deleting_a_resident_on_the_delete_page_is_audited(admin_client, resident):
-    response = admin_client.post(admin_url(Participant, "delete", resident.pk), {"post": "yes"})
+def test_deleting_on_the_delete_page_is_audited(admin_client, resident):
+    # A resident is never deleted (erasure anonymises, issue 9): a change wish stands in here.
+    wish = ChangeWishFactory(participant=resident)
+    response = admin_client.post(admin_url(ChangeWish, "delete", wish.pk), {"post": "yes"})
     assert response.status_code == 302
-    assert not Participant.objects.filter(pk=resident.pk).exists()
-    assert changes() == [("participant.deleted", "participants.participant", str(resident.pk), {"page": "admin"})]
+    assert not ChangeWish.objects.filter(pk=wish.pk).exists()
+    assert changes() == [("change_wish.deleted", "participants.changewish", str(wish.pk), {"page": "admin"})]
 
 
 def test_the_delete_selected_action_audits_every_row(admin_client, team_a):
-    residents = ParticipantFactory.create_batch(3, team=team_a)
-    keep = ParticipantFactory(team=team_a)
-    response = admin_client.post(admin_url(Participant, "changelist"), {
-        "action": "delete_selected", "_selected_action": [p.pk for p in residents], "post": "yes",
+    resident = ParticipantFactory(team=team_a)
+    wishes = ChangeWishFactory.create_batch(3, participant=resident)
+    keep = ChangeWishFactory(participant=resident)
+    response = admin_client.post(admin_url(ChangeWish, "changelist"), {
+        "action": "delete_selected", "_selected_action": [w.pk for w in wishes], "post": "yes",
     })
     assert response.status_code == 302
-    assert list(Participant.objects.values_list("pk", flat=True)) == [keep.pk]
+    assert list(ChangeWish.objects.values_list("pk", flat=True)) == [keep.pk]
     assert sorted(changes()) == sorted(
-        ("participant.deleted", "participants.participant", str(p.pk), {"page": "admin"}) for p in residents
+        ("change_wish.deleted", "participants.changewish", str(w.pk), {"page": "admin"}) for w in wishes
     )
+
+
+def test_a_resident_cannot_be_deleted_in_the_admin(admin_client, resident):
+    response = admin_client.post(admin_url(Participant, "delete", resident.pk), {"post": "yes"})
+    assert response.status_code == 403
+    assert Participant.objects.filter(pk=resident.pk).exists()
+    assert changes() == []
 
 
 @pytest.mark.parametrize(

@@ -28,6 +28,30 @@ def test_docker_compose_runs_postgres_redis_web_worker_and_beat():
         assert set(services[name]["depends_on"]) == {"postgres", "redis"}
 
 
+def test_docker_compose_refuses_to_start_without_a_secret_key_or_with_unsafe_settings():
+    compose = yaml.safe_load((BASE / "docker-compose.yml").read_text())
+    web = compose["services"]["web"]
+    # ${VAR:?message}: compose stops with the message when SECRET_KEY is not set; no default key.
+    assert web["environment"]["SECRET_KEY"] == "${SECRET_KEY:?set SECRET_KEY}"
+    assert "change-me" not in (BASE / "docker-compose.yml").read_text()
+    assert web["environment"]["DEBUG"] == "${DEBUG:-false}"
+    assert web["environment"]["EMAIL_BACKEND"] == "${EMAIL_BACKEND:-django.core.mail.backends.smtp.EmailBackend}"
+    # The deploy check runs (errors stop the container) before anything is migrated or served.
+    command = web["command"]
+    assert command.index("manage.py check --deploy --fail-level ERROR &&") < command.index("migrate")
+
+
+def test_gunicorn_access_log_has_no_query_strings():
+    compose = yaml.safe_load((BASE / "docker-compose.yml").read_text())
+    command = compose["services"]["web"]["command"]
+    dockerfile = (BASE / "Dockerfile").read_text()
+    for text in (command, dockerfile):
+        assert "--access-logformat" in text and "%(U)s" in text
+        # %(r)s is the request line and %(q)s the query string; %(f)s the referer (a full URL).
+        assert "%(r)s" not in text and "%(q)s" not in text and "%(f)s" not in text
+        assert "--logger-class collectief.logging.GunicornLogger" in text.replace('", "', " ")
+
+
 def test_production_settings_pass_the_deploy_check_but_for_the_documented_warning():
     env = {
         **os.environ,
@@ -35,6 +59,7 @@ def test_production_settings_pass_the_deploy_check_but_for_the_documented_warnin
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(60),
         "ALLOWED_HOSTS": "collectief.example.org",
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy"], cwd=BASE, env=env, capture_output=True, text=True
@@ -44,6 +69,33 @@ def test_production_settings_pass_the_deploy_check_but_for_the_documented_warnin
     # W021 (HSTS preload) is a per-domain commitment an operator opts into: see README.
     assert warnings == ["security.W021"], output
     assert "security.W021" in (BASE / "README.md").read_text()
+    assert "collectief.E0" not in output, output
+
+
+def test_production_settings_pass_the_deploy_check_not_with_console_mail_or_a_placeholder_key():
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "collectief.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": "django-insecure-development-only-key-change-me",
+        "ALLOWED_HOSTS": "collectief.example.org",
+        "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "ERROR"],
+        cwd=BASE, env=env, capture_output=True, text=True,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "collectief.E001" in output and "collectief.E002" in output, output
+
+
+def test_debug_is_off_unless_set_and_make_run_sets_it_for_development():
+    env = {key: value for key, value in os.environ.items() if key != "DEBUG"}
+    code = "from collectief import settings; print(settings.DEBUG)"
+    result = subprocess.run([sys.executable, "-c", code], cwd=BASE, env=env, capture_output=True, text=True)
+    assert result.stdout.strip() == "False", result.stderr
+    assert "export DEBUG=${DEBUG:-true}" in RUN_SH.read_text()
 
 
 def test_every_environment_variable_the_settings_read_is_documented():
