@@ -43,6 +43,11 @@ class ParticipantAdmin(AuditedAdminMixin, admin.ModelAdmin):
     readonly_fields = ["created_at", "updated_at", "created_by"]
     date_hierarchy = "created_at"
     inlines = [ConsentInline, ChangeWishInline, HelpRequestInline, IndividualSupportInline]
+
+    def has_delete_permission(self, request, obj=None):
+        # A resident is never deleted (a database trigger refuses it too): deleting cascaded to
+        # attendance and rewrote history. Erasure is anonymisation, from the resident's page.
+        return False
     fieldsets = [
         (
             None,

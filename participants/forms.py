@@ -220,3 +220,22 @@ class ConsentForm(FriendlyBlanksMixin, forms.ModelForm):
         self.fields["date"].initial = timezone.localdate
 
 
+
+
+class ExportForm(forms.Form):
+    """Which file of a resident's data to download (right of access)."""
+
+    format = forms.ChoiceField(choices=[("pdf", "PDF"), ("json", "JSON")])
+
+
+class ErasureRequestForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), max_length=200,
+        help_text=_("A few words, without names: for example “the resident asked for it by letter”."),
+    )
+
+
+class ErasureConfirmForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("I have checked the request: anonymise this resident's data. This cannot be undone."),
+    )

@@ -115,6 +115,34 @@ class ParticipantQuerySet(models.QuerySet):
         running = Participant.objects.active(on).filter(pk=models.OuterRef("pk"))
         return self.annotate(is_active=models.Exists(running))
 
+    def inactive_since(self, cutoff: datetime.date):
+        """Residents with no activity on or after ``cutoff`` (retention; see docs/participants.md).
+
+        Activity: registered, an enrolment not ended before the cutoff, attendance at a session on
+        or after it, individual support not ended before it, a help request dated or closed on or
+        after it, or an erasure request that a coordinator cancelled on or after it (they decided
+        to keep the record). Residents already anonymised or with a pending request are left out.
+        Enrolments and attendance are reached through the reverse relations: no import of groups.
+        """
+        since = datetime.datetime.combine(cutoff, datetime.time.min, tzinfo=timezone.get_current_timezone())
+        related = {name: self.model._meta.get_field(name).related_model for name in (
+            "enrolments", "attendances", "individual_supports", "help_requests", "erasure_requests",
+        )}
+        not_ended = Q(end_date__isnull=True) | Q(end_date__gte=cutoff) | Q(start_date__gte=cutoff)
+        recent = {
+            "enrolments": not_ended,
+            "attendances": Q(session__date__gte=cutoff),
+            "individual_supports": not_ended,
+            "help_requests": Q(date__gte=cutoff) | Q(closed_on__gte=cutoff),
+            "erasure_requests": Q(status=ErasureRequest.Status.REQUESTED)
+            | Q(status=ErasureRequest.Status.CANCELLED, cancelled_at__gte=since),
+        }
+        queryset = self.filter(erased_at__isnull=True, created_at__lt=since)
+        for name, condition in recent.items():
+            rows = related[name].objects.filter(condition, participant=models.OuterRef("pk"))
+            queryset = queryset.exclude(models.Exists(rows))
+        return queryset
+
     def active(self, on: datetime.date | None = None):
         """Residents with a running enrolment or running individual support."""
         on = on or timezone.localdate()
@@ -173,6 +201,9 @@ class Participant(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Set when the resident's personal data were replaced by anonymous values (services.erase_participant).
+    # The row itself stays: attendance and enrolments point at it, and historic figures count it.
+    erased_at = models.DateTimeField(_("anonymised on"), null=True, blank=True, editable=False)
 
     objects = ParticipantQuerySet.as_manager()
 
@@ -192,6 +223,10 @@ class Participant(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
 
     @property
     def age(self) -> int:
@@ -419,3 +454,97 @@ class Measurement(models.Model):
 
     def __str__(self):
         return f"{self.get_instrument_display()} {self.date:%Y-%m-%d} ({self.get_moment_display()})"
+
+
+def may_decide_erasure(user, participant: Participant) -> bool:
+    """Whether ``user`` may request or confirm the erasure of ``participant``.
+
+    An administrator, or a coordinator *of the resident's team*. ``collectief.access`` knows a
+    user's roles and teams but not which role they hold in which team (a social worker in one
+    team may coordinate another), so this asks the membership itself: one small query.
+    """
+    from collectief.models import Membership
+
+    if access.is_administrator(user):
+        return True
+    return Membership.objects.filter(
+        user=user.pk, team=participant.team_id, role=Membership.Role.COORDINATOR
+    ).exists()
+
+
+class ErasureRequestQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status=ErasureRequest.Status.REQUESTED)
+
+
+class ErasureRequest(models.Model):
+    """A request to anonymise a resident (AVG art. 17): asked by one person, confirmed by another.
+
+    Made by a coordinator, automatically when registration consent is withdrawn, or proposed by the
+    retention task (then ``requested_by`` is empty until a coordinator takes it over). Confirmed
+    by *another* coordinator of the resident's team or an administrator; the database refuses a
+    confirmation by the requester (``erasure_confirmed_by_another``).
+    """
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        CONFIRMED = "confirmed", _("Confirmed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Source(models.TextChoices):
+        COORDINATOR = "coordinator", _("Requested by a coordinator")
+        CONSENT = "consent", _("Registration consent withdrawn")
+        RETENTION = "retention", _("Retention period: no activity")
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.PROTECT, related_name="erasure_requests", verbose_name=_("participant")
+    )
+    source = models.CharField(_("source"), max_length=12, choices=Source.choices, default=Source.COORDINATOR)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested on"), default=timezone.now)
+    # Why, in a few words and without names: the request outlives the resident's name.
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("confirmed by"),
+    )
+    confirmed_at = models.DateTimeField(_("confirmed on"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("cancelled by"),
+    )
+    cancelled_at = models.DateTimeField(_("cancelled on"), null=True, blank=True)
+
+    objects = ErasureRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("erasure request")
+        verbose_name_plural = _("erasure requests")
+        constraints = [
+            # One pending request per resident: a second click or the nightly task adds none.
+            models.UniqueConstraint(
+                fields=["participant"], condition=Q(status="requested"), name="one_pending_erasure_request"
+            ),
+            # Four eyes: whoever confirms is not whoever asked, and someone must have asked.
+            models.CheckConstraint(
+                condition=Q(confirmed_by__isnull=True)
+                | (Q(requested_by__isnull=False) & ~Q(confirmed_by=models.F("requested_by"))),
+                name="erasure_confirmed_by_another",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_status_display()} #{self.participant_id} {self.requested_at:%Y-%m-%d}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.REQUESTED
+
+    def may_be_confirmed_by(self, user) -> bool:
+        """Pending, asked by someone, and ``user`` is not that someone (the role is checked apart)."""
+        return self.is_pending and self.requested_by_id is not None and self.requested_by_id != user.pk

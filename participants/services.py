@@ -6,12 +6,20 @@ registration page and future callers (bundling board, API) register a resident t
 
 import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, models, transaction
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from collectief.models import PostcodeArea, log_event
 
-from .models import Consent, HelpRequest, Participant
+from .models import Consent, ErasureRequest, HelpRequest, Participant, may_decide_erasure
+
+# What an anonymised resident looks like (services.erase_participant). The birth date is a fixed
+# date: no figure uses age (reporting/kpi.py), so not even the year is kept.
+ERASED_FIRST_NAME = "Geanonimiseerd"
+ERASED_BIRTH_DATE = datetime.date(1900, 1, 1)
+CONSENT_WITHDRAWN_REASON = "consent withdrawn"
 
 
 @transaction.atomic
@@ -65,3 +73,134 @@ def route_help_request(user, help_request: HelpRequest, *, fields=()) -> HelpReq
         {"help_request": help_request.pk, "fields": sorted(fields), "route": help_request.route},
     )
     return help_request
+
+
+@transaction.atomic
+def record_consent(user, consent: Consent) -> ErasureRequest | None:
+    """Save a consent decision and audit it; withdrawn registration consent starts the erasure route.
+
+    Returns the erasure request that was made (or already pending) when registration consent was
+    withdrawn, else None. Erasing still needs another coordinator's confirmation.
+    """
+    consent.save()
+    participant = consent.participant
+    log_event(
+        user, "consent.created", participant,
+        {"consent": consent.pk, "purpose": consent.purpose, "given": consent.given},
+    )
+    if consent.purpose != Consent.Purpose.REGISTRATION or consent.given or participant.is_erased:
+        return None
+    request, _created = request_erasure(
+        user, participant, reason=CONSENT_WITHDRAWN_REASON, source=ErasureRequest.Source.CONSENT
+    )
+    return request
+
+
+class ErasureRefused(Exception):
+    """The erasure route refuses this step; the message says why, for the user."""
+
+
+@transaction.atomic
+def request_erasure(
+    user, participant: Participant, *, reason: str = "", source: str = ErasureRequest.Source.COORDINATOR
+) -> tuple[ErasureRequest, bool]:
+    """Ask for a resident's erasure: (the pending request, whether this call made or took it over).
+
+    A request the retention task proposed (nobody asked yet) becomes this user's request. A
+    request already asked by someone stays as it is. The caller checked the user's role.
+    """
+    if participant.is_erased:
+        raise ErasureRefused(_("This resident's data have already been anonymised."))
+    pending = participant.erasure_requests.pending().select_for_update().first()
+    if pending is not None:
+        if pending.requested_by_id is not None:
+            return pending, False
+        pending.requested_by, pending.requested_at = user, timezone.now()
+        pending.save(update_fields=["requested_by", "requested_at"])
+        log_event(
+            user, "erasure_request.updated", participant, {"erasure_request": pending.pk, "fields": ["requested_by"]}
+        )
+        return pending, True
+    try:
+        with transaction.atomic():
+            request = ErasureRequest.objects.create(
+                participant=participant, requested_by=user, reason=reason[:200], source=source
+            )
+    except IntegrityError:
+        # Another tab or the nightly task made one at the same moment: that one stands.
+        return participant.erasure_requests.pending().get(), False
+    log_event(user, "erasure_request.created", participant, {"erasure_request": request.pk, "source": source})
+    return request, True
+
+
+@transaction.atomic
+def cancel_erasure(user, erasure_request: ErasureRequest) -> bool:
+    """Cancel a pending request (the resident's data stay); False when it was no longer pending."""
+    now = timezone.now()
+    pending = ErasureRequest.objects.filter(pk=erasure_request.pk, status=ErasureRequest.Status.REQUESTED)
+    cancelled = pending.update(status=ErasureRequest.Status.CANCELLED, cancelled_by=user, cancelled_at=now)
+    if cancelled:
+        log_event(
+            user, "erasure_request.cancelled", erasure_request.participant, {"erasure_request": erasure_request.pk}
+        )
+    return bool(cancelled)
+
+
+@transaction.atomic
+def erase_participant(user, erasure_request: ErasureRequest) -> Participant:
+    """Confirm a pending erasure request and anonymise the resident, in one transaction.
+
+    Like a shredder (pretix base/shredder.py), but nothing is exported automatically: a
+    coordinator who needs the data exports them first. Personal data are replaced by anonymous
+    values; the rows that figures depend on stay (enrolments, attendance, the dates and routes of
+    help requests, support periods, the neighbourhood and team: ``by_neighbourhood`` counts by
+    the resident's neighbourhood), so historic figures and approved reports stay right. Positive
+    Health measurements, which no figure outside the resident's page uses, are deleted.
+    """
+    request = ErasureRequest.objects.select_for_update().select_related("participant").get(pk=erasure_request.pk)
+    participant = request.participant
+    if not request.is_pending:
+        raise ErasureRefused(_("This erasure request is no longer pending."))
+    if request.requested_by_id is None:
+        raise ErasureRefused(_("Nobody has requested this erasure yet: request it; another coordinator confirms."))
+    if request.requested_by_id == user.pk:
+        raise ErasureRefused(_("You requested this erasure yourself: another coordinator must confirm it."))
+    if not may_decide_erasure(user, participant):
+        raise ErasureRefused(_("Only another coordinator of the resident's team or an administrator can confirm."))
+    now = timezone.now()
+    counts = _anonymise(participant, now)
+    request.status, request.confirmed_by, request.confirmed_at = ErasureRequest.Status.CONFIRMED, user, now
+    request.save(update_fields=["status", "confirmed_by", "confirmed_at"])
+    log_event(user, "participant.erased", participant, {
+        "erasure_request": request.pk, "requested_by": request.requested_by_id, "source": request.source, **counts,
+    })
+    participant.refresh_from_db()
+    return participant
+
+
+def _anonymise(participant: Participant, now) -> dict:
+    """Replace the resident's personal data by anonymous values; returns counts for the audit trail.
+
+    UPDATEs in bulk, bypassing the models' validation on purpose: an anonymous value need not
+    be a plausible one (an empty theme, a birth date in 1900).
+    """
+    pk = participant.pk
+    Participant.objects.filter(pk=pk).update(
+        first_name=ERASED_FIRST_NAME, last_name=f"#{pk}", birth_date=ERASED_BIRTH_DATE, postcode="",
+        phone="", email="", external_id=None, preferred_language=Participant.Language.OTHER,
+        is_volunteer=False, erased_at=now, updated_at=now,
+    )
+    measurements = participant.measurements.all().delete()[0]
+    return {
+        "consents": participant.consents.update(recorded_by=None),
+        "change_wishes": participant.change_wishes.update(text="", life_domain=None),
+        "help_requests": participant.help_requests.update(theme="", life_domain=None),
+        # The product can say much (debt counselling); each row keeps a unique stand-in, because
+        # (participant, product, framework, start date) is unique.
+        "individual_supports": participant.individual_supports.update(
+            product=Concat(models.Value("#"), Cast("pk", models.CharField()))
+        ),
+        "measurements_deleted": measurements,
+        # A resident who also volunteers keeps that role apart; the link to this record goes.
+        "contributor_links": participant.contributor_roles.update(participant=None),
+    }

@@ -19,6 +19,11 @@ urlpatterns = [
     path("<int:pk>/wijzigen/", views.participant_edit, name="edit"),
     path("<int:pk>/toestemming/", views.consent_add, name="consent_add"),
     path("<int:pk>/veranderwens/<int:item_pk>/status/", views.change_wish_status, name="change_wish_status"),
+    # Rights of residents: everything as PDF or JSON; erasure (anonimiseren) asked by one, confirmed by another.
+    path("<int:pk>/export/", views.participant_export, name="export"),
+    path("<int:pk>/anonimiseren/", views.erasure_request, name="erasure_request"),
+    path("<int:pk>/anonimiseren/bevestigen/", views.erasure_confirm, name="erasure_confirm"),
+    path("<int:pk>/anonimiseren/annuleren/", views.erasure_cancel, name="erasure_cancel"),
 ]
 
 for section, word in SECTION_PATHS.items():

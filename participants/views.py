@@ -4,39 +4,49 @@ with its sections (change wishes, help requests, individual support, consent, gr
 from dataclasses import dataclass
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Prefetch, Q
 from django.forms import ModelForm
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from collectief import access
+from collectief.audit import DOSSIER_READERS, dossier_views
 from collectief.models import PostcodeArea, log_event
 
-from . import services
+from . import export, services
 from .filters import ParticipantFilter
 from .forms import (
     PRODUCT_SUGGESTIONS,
     ChangeWishForm,
     ChangeWishStatusForm,
     ConsentForm,
+    ErasureConfirmForm,
+    ErasureRequestForm,
+    ExportForm,
     HelpRequestForm,
     IndividualSupportForm,
     ParticipantCreateForm,
     ParticipantForm,
 )
-from .models import ChangeWish, Consent, HelpRequest, IndividualSupport, Participant
+from .models import ChangeWish, Consent, HelpRequest, IndividualSupport, Participant, may_decide_erasure
 
 PAGE_SIZE = 25
 # The participant page shows the most recent attendance; older rows stay in the database and
 # in the reports. A cap keeps the page fast for someone who has come weekly for years.
 ATTENDANCE_SHOWN = 50
+# The rights of residents (export everything, erasure) are exercised by coordinators and
+# administrators; social workers may not.
+RIGHTS = frozenset({access.Role.COORDINATOR, access.Role.ADMINISTRATOR})
+rights_required = access.role_required(RIGHTS)
 
 
 def get_participant_for_user(request, pk, queryset=None):
@@ -47,6 +57,14 @@ def get_participant_for_user(request, pk, queryset=None):
 
 def _log_view(request, participant, page):
     log_event(request.user, "participant.viewed", participant, {"page": page})
+
+
+def _refuse_if_erased(request, participant):
+    """A redirect to the page when the resident was anonymised (nothing new is recorded), else None."""
+    if not participant.is_erased:
+        return None
+    messages.error(request, _("This resident's data have been anonymised: nothing new can be recorded."))
+    return redirect("participants:detail", pk=participant.pk)
 
 
 # --- List -------------------------------------------------------------------------------------
@@ -116,6 +134,8 @@ def participant_create(request):
 @access.registration_required
 def participant_edit(request, pk):
     participant = get_participant_for_user(request, pk)
+    if refused := _refuse_if_erased(request, participant):
+        return refused
     form = ParticipantForm(
         request.POST if request.method == "POST" else None, user=request.user, instance=participant
     )
@@ -182,8 +202,24 @@ def _render_detail(request, participant, bound_forms=None):
             "attendance_shown": ATTENDANCE_SHOWN,
             "forms": forms,
             "product_suggestions": PRODUCT_SUGGESTIONS,
+            # "Wie heeft dit dossier bekeken": coordinators and administrators only.
+            "dossier_views": dossier_views(participant.pk) if access.has_role(request.user, DOSSIER_READERS) else None,
+            "rights": _rights(request.user, participant) if access.has_role(request.user, RIGHTS) else None,
         },
     )
+
+
+def _rights(user, participant) -> dict:
+    """The export buttons and the erasure route on the page (coordinators, administrators): two queries."""
+    pending = participant.erasure_requests.pending().select_related("requested_by").first()
+    may_decide = may_decide_erasure(user, participant)
+    return {
+        "pending": pending,
+        "may_decide": may_decide,
+        "may_confirm": may_decide and pending is not None and pending.may_be_confirmed_by(user),
+        "request_form": ErasureRequestForm(),
+        "confirm_form": ErasureConfirmForm(),
+    }
 
 
 @access.registration_required
@@ -280,6 +316,8 @@ def _save_item(request, participant, section_name, form, verb):
 def item_add(request, pk, section):
     sect = SECTIONS[section]
     participant = get_participant_for_user(request, pk, _detail_queryset())
+    if refused := _refuse_if_erased(request, participant):
+        return refused
     form = sect.form(request.POST, instance=sect.model(participant=participant), prefix=section)
     if form.is_valid() and _save_item(request, participant, section, form, "created"):
         messages.success(request, sect.added)
@@ -291,6 +329,8 @@ def item_add(request, pk, section):
 def item_edit(request, pk, item_pk, section):
     sect = SECTIONS[section]
     participant = get_participant_for_user(request, pk)
+    if refused := _refuse_if_erased(request, participant):
+        return refused
     item = _get_item(participant, sect, item_pk)
     form = sect.form(request.POST if request.method == "POST" else None, instance=item)
     if (
@@ -357,21 +397,108 @@ def change_wish_status(request, pk, item_pk):
 @require_POST
 def consent_add(request, pk):
     participant = get_participant_for_user(request, pk, _detail_queryset())
+    if refused := _refuse_if_erased(request, participant):
+        return refused
     form = ConsentForm(
         request.POST, instance=Consent(participant=participant, recorded_by=request.user), prefix="consent"
     )
     if form.is_valid():
-        with transaction.atomic():
-            consent = form.save()
-            log_event(
-                request.user,
-                "consent.created",
-                participant,
-                {"consent": consent.pk, "purpose": consent.purpose, "given": consent.given},
-            )
+        # Withdrawn registration consent starts the erasure route (an erasure request).
+        erasure_request = services.record_consent(request.user, form.save(commit=False))
         messages.success(request, _("The consent decision has been recorded."))
+        if erasure_request is not None:
+            messages.warning(request, _(
+                "Consent for registration was withdrawn: a request to anonymise this resident's data "
+                "has been made. Another coordinator (or an administrator) must confirm it."
+            ))
+            return redirect(_detail_url(participant, "rights"))
         return redirect(_detail_url(participant, "consent"))
     return _render_detail(request, participant, {"consent": form})
+
+
+# --- Rights of residents: export everything, erasure as anonymisation ---------------------------
+
+
+@rights_required
+@require_POST
+def participant_export(request, pk):
+    """Everything about the resident as PDF or JSON (AVG art. 15); audited, never cached."""
+    participant = get_participant_for_user(request, pk, export.queryset())
+    form = ExportForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose PDF or JSON."))
+        return redirect(_detail_url(participant, "rights"))
+    kind = form.cleaned_data["format"]
+    data = export.build(participant)
+    content = export.as_pdf(data) if kind == "pdf" else export.as_json(data)
+    with transaction.atomic():
+        log_event(request.user, "participant.exported", participant, {"format": kind})
+    content_type = "application/pdf" if kind == "pdf" else "application/json; charset=utf-8"
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export.filename(participant, kind)}"'
+    patch_cache_control(response, no_store=True, private=True)
+    return response
+
+
+def _erasure_participant(request, pk):
+    """The resident, if the user may see them and decide on their erasure (coordinator of their team)."""
+    participant = get_participant_for_user(request, pk)
+    if not may_decide_erasure(request.user, participant):
+        raise PermissionDenied
+    return participant
+
+
+@rights_required
+@require_POST
+def erasure_request(request, pk):
+    participant = _erasure_participant(request, pk)
+    form = ErasureRequestForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a short reason for the erasure request."))
+        return redirect(_detail_url(participant, "rights"))
+    try:
+        _request, created = services.request_erasure(request.user, participant, reason=form.cleaned_data["reason"])
+    except services.ErasureRefused as refused:
+        messages.error(request, str(refused))
+        return redirect(_detail_url(participant, "rights"))
+    if created:
+        messages.success(request, _(
+            "The erasure has been requested. Another coordinator (or an administrator) must confirm it."
+        ))
+    else:
+        messages.info(request, _("An erasure request is already waiting for confirmation."))
+    return redirect(_detail_url(participant, "rights"))
+
+
+@rights_required
+@require_POST
+def erasure_confirm(request, pk):
+    participant = _erasure_participant(request, pk)
+    pending = participant.erasure_requests.pending().first()
+    if pending is None:
+        messages.error(request, _("There is no erasure request waiting for confirmation."))
+    elif not ErasureConfirmForm(request.POST).is_valid():
+        messages.error(request, _("Tick the box to confirm that the data may be anonymised."))
+    else:
+        try:
+            services.erase_participant(request.user, pending)
+        except services.ErasureRefused as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, _("The resident's data have been anonymised."))
+    return redirect(_detail_url(participant, "rights"))
+
+
+@rights_required
+@require_POST
+def erasure_cancel(request, pk):
+    participant = _erasure_participant(request, pk)
+    pending = participant.erasure_requests.pending().first()
+    if pending is not None and services.cancel_erasure(request.user, pending):
+        messages.success(request, _("The erasure request has been cancelled; the data stay."))
+    else:
+        messages.error(request, _("There is no erasure request waiting for confirmation."))
+    return redirect(_detail_url(participant, "rights"))
 
 
 @access.registration_required
