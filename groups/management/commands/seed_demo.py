@@ -361,9 +361,17 @@ class Command(BaseCommand):
     # --- places, users, groups -------------------------------------------------------------------
 
     def _remove_previous_demo(self):
-        """Groups and residents of the earlier demo (numbered ids), which this plan replaces."""
+        """Groups and residents of the earlier demo (numbered ids), which this plan replaces.
+
+        A resident is never deleted (the database refuses it): the earlier demo's residents are
+        anonymised instead, like any erased resident.
+        """
+        from participants.services import _anonymise
+
         Group.objects.filter(external_id__regex=r"^demo-g-\d+$").delete()
-        Participant.objects.filter(external_id__regex=r"^demo-p-\d+$").delete()
+        now = timezone.now()
+        for old in Participant.objects.filter(external_id__regex=r"^demo-p-\d+$", erased_at__isnull=True):
+            _anonymise(old, now)
 
     def _places(self):
         municipality, _ = Municipality.objects.get_or_create(name=MUNICIPALITY)
