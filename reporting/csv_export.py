@@ -9,6 +9,7 @@ Codes and values stay machine-readable (``2024Q3``, ISO dates); the descriptions
 import csv
 import io
 import math
+import re
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -30,6 +31,21 @@ SUMMARY_KEYS = (
     "new_groups",
     "groups_handed_over",
 )
+
+
+# Spreadsheet formula injection (OWASP "CSV injection"): a cell that starts with one of these is
+# read as a formula by Excel or LibreOffice, e.g. a group named "=HYPERLINK(...)".
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?%?")
+
+
+def neutralise(cell) -> str:
+    """The cell as text a spreadsheet shows but never runs: a leading quote before =, +, -, @, tab or
+    CR. A number stays a number (the KPIs produce no negative numbers, but a "-3" would stay)."""
+    text = "" if cell is None else str(cell)
+    if text.startswith(FORMULA_START) and not NUMBER.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def _value(value, rate: bool = False) -> str:
@@ -89,7 +105,7 @@ def report_rows(report) -> list[list[str]]:
     if "self_running_groups" in kpis:
         rows.append(["groups", "self_running_groups", str(metrics.label("self_running_groups")),
                      _value(kpis["self_running_groups"])])
-    for row in kpis.get("participants_per_group", []):
+    for row in presentation.public_group_rows(figures):  # public names only (issue 9)
         name = row.get("group", "")
         rows.append(["group", "participants", name, _value(row.get("participants"))])
         rows.append(["group", "sessions_held", name, _value(row.get("sessions_held"))])
@@ -132,5 +148,6 @@ def render_csv(report) -> bytes:
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     with translation.override("nl"):
         writer.writerow([_("section"), _("code"), _("description"), _("value")])
-        writer.writerows(report_rows(report))
+        # Every cell, not only names: codes and labels come from code lists administrators edit.
+        writer.writerows([neutralise(cell) for cell in row] for row in report_rows(report))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -5,7 +5,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from collectief import access
@@ -17,13 +17,24 @@ from .periods import Period, quarter
 class QuarterlyReportQuerySet(models.QuerySet):
     def for_user(self, user):
         """Reports the user may see: all of the managed municipalities, plus (for a
-        municipality user) the *approved* reports of their own municipality. Nothing else."""
+        municipality user) the *latest approved version* of each quarter of their own
+        municipality. Nothing else.
+
+        An older approved version is a 404 for the municipality (issue 9): holding two versions
+        of one quarter lets a reader subtract them. Coordinators still see every version.
+        """
         user_access = access.access_for(user)
         visible = Q(pk__in=[])
         if user_access.has_any(access.REPORT_MANAGEMENT):
             visible = user_access.managed_municipality_q()
         if user_access.municipality_id is not None:
-            visible |= Q(municipality_id=user_access.municipality_id, status=QuarterlyReport.Status.APPROVED)
+            newer = QuarterlyReport.objects.filter(
+                municipality_id=OuterRef("municipality_id"), year=OuterRef("year"), quarter=OuterRef("quarter"),
+                version__gt=OuterRef("version"), status=QuarterlyReport.Status.APPROVED,
+            )
+            visible |= Q(municipality_id=user_access.municipality_id, status=QuarterlyReport.Status.APPROVED) & ~Q(
+                Exists(newer)
+            )
         return self.filter(visible)
 
     def managed_by(self, user):

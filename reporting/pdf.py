@@ -1,18 +1,22 @@
 """The quarterly PDF: an HTML template plus CSS rendered by WeasyPrint, in Dutch, from disk only.
 
-Static files are read from disk (``file://``) and every other protocol is refused, so a worker
-never makes an HTTP request while rendering. The charts are the same SVG functions the
+Static files are read from disk (``file://``, only inside the static directories) and every other
+protocol but ``data:`` is refused (``ReportURLFetcher``), so a worker never makes an HTTP request
+while rendering and a note or group name can make it read nothing. The charts are the same SVG functions the
 dashboard uses, drawn from the report's frozen, small-number protected figures.
 """
 
 import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from weasyprint.urls import URLFetcher
 
 from . import metrics, presentation
 
@@ -40,6 +44,38 @@ def _static_file(path: str) -> Path:
     if not found:
         raise FileNotFoundError(f"Static file {path!r} not found")
     return Path(found)
+
+
+class ReportURLFetcher(URLFetcher):
+    """WeasyPrint may fetch ``data:`` URLs and the report's own static files, nothing else.
+
+    No HTTP(S), FTP or other protocol (a worker makes no request anywhere, and a note or group
+    name can never make it call a URL), and ``file:`` only inside the static directories (never
+    ``file:///etc/passwd``). A refused URL raises ValueError: WeasyPrint logs it and renders on.
+    """
+
+    def __init__(self, roots=None, **kwargs):
+        super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False, **kwargs)
+        self.roots = [Path(root).resolve() for root in (roots if roots is not None else static_roots())]
+
+    def fetch(self, url, headers=None):
+        scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+        if scheme == "file":
+            path = Path(url2pathname(urlsplit(url).path)).resolve()
+            if not any(path.is_relative_to(root) for root in self.roots):
+                raise ValueError(f"Not a static file of the report: {url}")
+        elif scheme != "data":
+            raise ValueError(f"Only data: URLs and the report's static files may be fetched: {url}")
+        return super().fetch(url, headers)
+
+
+def static_roots() -> list[Path]:
+    """Where the report's static files live: STATIC_ROOT, STATICFILES_DIRS and the app's own static folder."""
+    roots = [Path(settings.STATIC_ROOT)] if getattr(settings, "STATIC_ROOT", None) else []
+    for entry in getattr(settings, "STATICFILES_DIRS", ()):
+        roots.append(Path(entry[1] if isinstance(entry, tuple | list) else entry))
+    roots.append(_static_file(CSS_PATH).parent)
+    return roots
 
 
 def figure_rows(kpis: dict, last_year: dict) -> list[tuple]:
@@ -75,7 +111,7 @@ def pdf_context(report) -> dict:
         "domain_rows": presentation.domain_rows(kpis, labels),
         "neighbourhood_rows": presentation.neighbourhood_rows(kpis),
         "kind_rows": presentation.kind_rows(kpis, labels),
-        "group_rows": presentation.group_rows(kpis, labels),
+        "group_rows": presentation.public_group_rows(figures),
         "referral_rows": presentation.referral_rows(kpis, labels),
         "end_reason_rows": presentation.end_reason_rows(kpis, labels),
         "trend_rows": trend_rows,
@@ -95,12 +131,11 @@ def render_html(report) -> str:
 def render_pdf(report) -> bytes:
     """Render the report's PDF (A4) from its figures and note; returns the bytes."""
     from weasyprint import CSS, HTML
-    from weasyprint.urls import URLFetcher
 
     html = render_html(report)
     css = _static_file(CSS_PATH)
-    # Local files and data: URLs only: no HTTP inside a worker.
-    fetcher = URLFetcher(allowed_protocols={"file", "data"})
+    # data: URLs and the static files only: no HTTP inside a worker, no file outside static.
+    fetcher = ReportURLFetcher()
     document = HTML(string=html, base_url=str(css.parent) + "/", url_fetcher=fetcher)
     # A tagged PDF (PDF/UA-1): structure tree, language (<html lang="nl">) and title (<title>), so
     # a screen reader can read it (DESIGN: "the quarterly PDF is tagged").

@@ -114,6 +114,26 @@ def group_rows(kpis: dict, labels: dict) -> list[dict]:
     ]
 
 
+def neutral_group_name(number: int, domain: str = "") -> str:
+    """ "Collectief 3" or "Collectief 3 (Financiën)": how the municipality reads a group that has
+    no reviewed public name (issue 9). Never the internal name."""
+    name = _("Group %(number)s") % {"number": number}
+    return f"{name} ({domain})" if domain else name
+
+
+def public_group_rows(figures: dict) -> list[dict]:
+    """The per-group rows of a report's frozen figures with names the municipality may read.
+
+    Figures frozen since issue 9 (schema 2) hold the public name already; older ones hold the
+    internal name, which is replaced by a neutral "Collectief N" in the order of the rows.
+    """
+    kpis = figures.get("kpis", {})
+    rows = group_rows(kpis, figures.get("labels", {}))
+    if figures.get("schema", 1) < 2:
+        rows = [{**row, "group": neutral_group_name(i)} for i, row in enumerate(rows, 1)]
+    return rows
+
+
 def axis_quarter(label: str) -> str:
     """A quarter on a chart axis: its name on two lines ("3e kwartaal" / "2026")."""
     match = _QUARTER_LABEL.match(label or "")

@@ -13,13 +13,18 @@ from groups.models import Attendance, Group, Session
 LIMIT = 25
 
 
-def groups_without_sessions(municipality, period):
+def _of_teams(queryset, teams, path):
+    """Only the rows of ``teams`` (the user's own, issue 9); all rows when ``teams`` is None."""
+    return queryset if teams is None else queryset.filter(**{f"{path}__in": teams})
+
+
+def groups_without_sessions(municipality, period, teams=None):
     """Running groups with a schedule (a usual weekday) but no held session in the period."""
     held = Session.objects.filter(
         group=OuterRef("pk"), status=Session.Status.HELD, date__gte=period.start, date__lte=period.end
     )
     return (
-        Group.objects.filter(
+        _of_teams(Group.objects.all(), teams, "team").filter(
             Q(end_date__isnull=True) | Q(end_date__gte=period.start),
             team__municipality=municipality,
             status=Group.Status.RUNNING,
@@ -32,10 +37,10 @@ def groups_without_sessions(municipality, period):
     )
 
 
-def sessions_without_attendance(municipality, period):
+def sessions_without_attendance(municipality, period, teams=None):
     """Held sessions in the period without a single attendance row."""
     return (
-        Session.objects.filter(
+        _of_teams(Session.objects.all(), teams, "group__team").filter(
             group__team__municipality=municipality,
             status=Session.Status.HELD,
             date__gte=period.start,
@@ -47,14 +52,14 @@ def sessions_without_attendance(municipality, period):
     )
 
 
-def days_with_several_sessions(municipality, period):
+def days_with_several_sessions(municipality, period, teams=None):
     """Days on which a group of the municipality has more than one *held* session in the period.
 
     A second held session on one day is usually a double registration (the session form asks for
     confirmation since issue 8); a cancelled one next to a held one is not counted.
     """
     return (
-        Session.objects.filter(
+        _of_teams(Session.objects.all(), teams, "group__team").filter(
             group__team__municipality=municipality,
             status=Session.Status.HELD,
             date__gte=period.start,
@@ -69,10 +74,11 @@ def days_with_several_sessions(municipality, period):
     )
 
 
-def data_quality(municipality, period) -> dict:
-    groups = groups_without_sessions(municipality, period)
-    sessions = sessions_without_attendance(municipality, period)
-    doubles = list(days_with_several_sessions(municipality, period)[:LIMIT])
+def data_quality(municipality, period, teams=None) -> dict:
+    """The three lists of the panel; with ``teams``, only the groups of those teams (issue 9)."""
+    groups = groups_without_sessions(municipality, period, teams)
+    sessions = sessions_without_attendance(municipality, period, teams)
+    doubles = list(days_with_several_sessions(municipality, period, teams)[:LIMIT])
     return {
         "days_with_several_sessions": doubles,
         "days_with_several_sessions_count": doubles[0]["days"] if doubles else 0,

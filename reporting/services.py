@@ -18,15 +18,16 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
-from django.db.models import F
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from collectief.models import EndReason, GroupKind, LifeDomain, Membership, Municipality, log_event
-from groups.models import Enrolment
+from groups.models import Enrolment, Group
 
-from . import privacy
+from . import presentation, privacy
 from .kpi import COUNT_KEYS, compute_kpis, counting_kinds, trend
 from .models import QuarterlyReport
 from .periods import last_quarters, previous_quarter, same_period_last_year
@@ -38,7 +39,8 @@ logger = logging.getLogger(__name__)
 # marks the report failed with its message.
 RETRYABLE = (OperationalError, InterfaceError)
 STUCK_AFTER = datetime.timedelta(minutes=10)
-FIGURES_SCHEMA = 1
+# 2 (issue 9): per-group rows carry the public name (or a neutral label), never the internal one.
+FIGURES_SCHEMA = 2
 
 Status = QuarterlyReport.Status
 RenderStatus = QuarterlyReport.RenderStatus
@@ -64,12 +66,20 @@ def build_figures(report: QuarterlyReport) -> dict:
     counting = set(counting_kinds())
     raw = compute_kpis(municipality, period)
     raw_last_year = compute_kpis(municipality, last_year)
-    quarters = trend(municipality, last_quarters(period.end, 8))
+    periods = last_quarters(period.end, 8)
+    quarters = trend(municipality, periods)
+    # Issue 9: whatever approved reports already showed of these periods (earlier versions of
+    # this quarter, and the "last year" and trend columns of other reports) is taken into
+    # account, so that no two publications can be subtracted (see reporting/suppression.py).
+    published = published_figures(municipality, {period.label, last_year.label, *(p.label for p in periods)},
+                                  exclude_pk=report.pk)
+    kpis = _without_group_rates(protect(raw, counting_kinds=counting, published=published[period.label]))
     with translation.override("nl"):
         kinds = {k.code: k.label for k in GroupKind.objects.all()}
         domains = {d.code: d.label for d in LifeDomain.objects.all()}
         end_reasons = {r.code: r.label for r in EndReason.objects.all()}
         referral_sources = {code: str(label) for code, label in Enrolment.ReferralSource.choices}
+        _public_group_names(municipality, kpis.get("participants_per_group", []), domains)
     return {
         "schema": FIGURES_SCHEMA,
         "municipality": municipality.name,
@@ -77,15 +87,69 @@ def build_figures(report: QuarterlyReport) -> dict:
         "period": {"label": period.label, "start": period.start.isoformat(), "end": period.end.isoformat()},
         "version": report.version,
         "threshold": settings.SMALL_NUMBER_THRESHOLD,
-        "kpis": _without_group_rates(protect(raw, counting_kinds=counting)),
+        "kpis": kpis,
         "last_year": {
             "label": last_year.label,
-            "kpis": _summary(protect(raw_last_year, counting_kinds=counting)),
+            "kpis": _summary(protect(raw_last_year, counting_kinds=counting, published=published[last_year.label])),
         },
-        "trend": protect_trend(quarters, figures=raw, label=period.label, counting_kinds=counting),
+        "trend": protect_trend(quarters, reported={period.label: raw, last_year.label: raw_last_year},
+                               counting_kinds=counting, published=published),
         "labels": {"kinds": kinds, "life_domains": domains, "end_reasons": end_reasons,
                    "referral_sources": referral_sources},
     }
+
+
+def published_figures(municipality, labels, exclude_pk=None) -> dict[str, list[dict]]:
+    """What the approved reports of the municipality showed of each period in ``labels``:
+    ``{label: [protected KPI sets or parts of them]}``, from each report's own figures, its
+    "last year" column and its trend rows. One query."""
+    found = {label: [] for label in labels}
+    reports = (
+        QuarterlyReport.objects.filter(municipality=municipality, status=Status.APPROVED)
+        .exclude(pk=exclude_pk)
+        .order_by("year", "quarter", "version")
+        .values_list("figures", flat=True)
+    )
+    for figures in reports:
+        for label, shown in _published_parts(figures or {}):
+            if label in found:
+                found[label].append(shown)
+    return found
+
+
+def _published_parts(figures: dict):
+    yield figures.get("period", {}).get("label"), figures.get("kpis", {})
+    last_year = figures.get("last_year") or {}
+    yield last_year.get("label"), last_year.get("kpis", {})
+    for row in figures.get("trend", []):
+        yield row.get("label"), row
+
+
+def _public_group_names(municipality, rows: list[dict], domains: dict) -> None:
+    """Give every per-group row the name the municipality may read (issue 9): the group's
+    reviewed ``public_name``, else a neutral label such as "Collectief 3 (Financiën)" from the
+    group's number in the municipality and its first life domain. Never the internal name."""
+    if not rows:
+        return
+    numbers = dict(
+        Group.objects.filter(team__municipality=municipality)
+        .annotate(number=Window(RowNumber(), order_by=F("pk").asc()))
+        .values_list("pk", "number")
+    )
+    ids = [row["group_id"] for row in rows]
+    public = dict(Group.objects.filter(pk__in=ids).values_list("pk", "public_name"))
+    first_domain = {}
+    for group_id, code in (
+        Group.life_domains.through.objects.filter(group_id__in=ids)
+        .order_by("group_id", "lifedomain__sort_order", "lifedomain__code")
+        .values_list("group_id", "lifedomain__code")
+    ):
+        first_domain.setdefault(group_id, code)
+    for row in rows:
+        group_id = row["group_id"]
+        row["group"] = public.get(group_id, "").strip() or presentation.neutral_group_name(
+            numbers.get(group_id, group_id), domains.get(first_domain.get(group_id), "")
+        )
 
 
 def _without_group_rates(kpis: dict) -> dict:

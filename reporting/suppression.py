@@ -22,6 +22,16 @@ protected and which sums a reader could use are declared per KPI in ``reporting/
    per-group rows of a kind whose group count is hidden are left out (counting the rows would
    give the hidden number back).
 
+5. Earlier publications (issue 9; docs/kpi.md rule 6): a reader who holds an earlier approved
+   version of the same period (or another report that showed the same period's figures: its
+   "last year" column or a trend row) can subtract. ``protect(..., published=[...])`` therefore also hides every cell
+   whose change against a published value is 1 to threshold-1, and every non-zero cell that was
+   hidden there unless its new value proves a change of at least the threshold (a cell shown
+   again could otherwise give the hidden value back: a reader may assume it did not change).
+   Such a cell is shown as ``"x"`` and secondary suppression treats it like a primary cell;
+   a hidden cell whose value a published version already showed is known to the reader, so
+   secondary suppression counts it as shown.
+
 The input is never changed: ``protect`` returns a deep copy. Hidden values are always strings,
 so a template can test ``value is a string`` (or use :func:`is_hidden`).
 """
@@ -246,7 +256,10 @@ def _pinned_by_bounds(figures, relations, hidden: set, primary: set, threshold: 
     return sorted((c for c in cells & hidden if low[c] == high[c]), key=repr)
 
 
-def _secondary(figures, relations, hidden: set, primary: set, threshold: int) -> None:
+def _secondary(figures, relations, hidden: set, primary: set, threshold: int, known=frozenset()) -> None:
+    """Hide more cells until no hidden cell can be worked out; ``known`` hidden cells are ones a
+    reader already knows from an earlier publication: for the arithmetic they count as shown."""
+
     def close(cells) -> bool:
         """Hide one more cell next to the first of ``cells`` that a reader could work out."""
         for cell in cells:
@@ -258,25 +271,96 @@ def _secondary(figures, relations, hidden: set, primary: set, threshold: int) ->
     changed = True
     while changed:
         changed = False
-        # The literal rule: a relation with exactly one hidden cell gives that cell back.
+        # The literal rule: a relation with exactly one hidden cell gives that cell back. (Counted
+        # afresh for every relation: hiding a cell for one relation changes the next one's count.)
         for relation in relations:
             total, parts = relation
-            if sum(cell in hidden for cell in (total, *parts)) == 1:
+            if sum(cell in hidden and cell not in known for cell in (total, *parts)) == 1:
                 changed |= _suppress_one_more(figures, relation, hidden)
         if changed:
             continue
+        secret = hidden - known  # what a reader does not know
         # Combinations of relations (sums and differences) that still pin a hidden cell down.
-        changed = close([c for group in _linked(relations) for c in _derivable(group, hidden)])
+        changed = close([c for group in _linked(relations) for c in _derivable(group, secret)])
         if changed:
             continue
         # What the markers themselves reveal (1..4 for "<5", 5 or more for "x").
-        changed = close(_pinned_by_bounds(figures, relations, hidden, primary, threshold))
+        changed = close(_pinned_by_bounds(figures, relations, secret, primary, threshold))
 
 
-def protect(figures: dict, threshold: int | None = None, *, counting_kinds=None) -> dict:
+# --- Earlier publications (rule 5) ----------------------------------------------------------------
+
+
+def _stable(figures: dict, cell: tuple) -> tuple:
+    """A cell's name across versions: a table row by its group id, not by its position."""
+    if len(cell) == 3 and isinstance(cell[1], int):
+        row = figures[cell[0]][cell[1]]
+        return (cell[0], ("group", row.get("group_id")), cell[2])
+    return cell
+
+
+def _published_cells(published: dict) -> dict:
+    """{stable cell: published value} of a protected KPI set (or a part of one, such as a report's
+    "last year" column): the KPIs it holds, with their cells; a breakdown or table published
+    without a cell means 0 there (rows of zero are left out)."""
+    cells = {}
+    for metric in _PROTECTED:
+        if metric.key in published and published[metric.key] is not None:
+            for cell in _metric_cells(published, metric):
+                cells[_stable(published, cell)] = _get(published, cell)
+    return {"keys": {key for key in published}, "cells": cells}
+
+
+def _interval(value, threshold: int) -> tuple:
+    """What a published value tells a reader: exactly it, 1..N-1 for "<N", N or more for "x"."""
+    if not isinstance(value, str):
+        return value, value
+    if value.startswith("<") and value[1:].isdigit():
+        return 1, int(value[1:]) - 1
+    return threshold, float("inf")
+
+
+def _earlier_value(earlier: dict, key: tuple):
+    """The value an earlier publication gave a cell; None when it did not publish that KPI."""
+    if key in earlier["cells"]:
+        return earlier["cells"][key]
+    return 0 if key[0] in earlier["keys"] and len(key) > 1 else None
+
+
+def _changed_since(figures: dict, cell: tuple, earlier: list[dict], threshold: int) -> bool:
+    """Would showing this non-zero cell let a reader work out a change of 1..threshold-1, or a
+    value hidden before, by comparing it with an earlier publication?"""
+    value = _get(figures, cell)
+    if not value:  # a zero is always shown: it reveals nobody
+        return False
+    key = _stable(figures, cell)
+    for published in earlier:
+        before = _earlier_value(published, key)
+        if before is None:
+            continue
+        low, high = _interval(before, threshold)
+        if low == high:
+            if 0 < abs(value - low) < threshold:
+                return True
+        elif not (value - low <= -threshold or value - high >= threshold):
+            # Hidden before: unless the new value proves a large change, showing it may give the
+            # old value back (a reader can assume it did not change).
+            return True
+    return False
+
+
+def _known_before(figures: dict, cell: tuple, earlier: list[dict]) -> bool:
+    """An earlier publication showed exactly this value: hiding it now hides nothing."""
+    value, key = _get(figures, cell), _stable(figures, cell)
+    return any(_earlier_value(p, key) == value and not is_hidden(_earlier_value(p, key)) for p in earlier)
+
+
+def protect(figures: dict, threshold: int | None = None, *, counting_kinds=None, published=()) -> dict:
     """Return a copy of a compute_kpis result that is safe to leave the organisation.
 
     ``counting_kinds`` are the group kinds that count for the KPI (default: read from GroupKind).
+    ``published``: the protected KPI sets (or parts of them) of the same period that have left
+    the organisation before, e.g. the earlier approved versions of a quarter (rule 5).
     """
     threshold = _threshold(threshold)
     counting_kinds = set(_counting_kinds() if counting_kinds is None else counting_kinds)
@@ -285,8 +369,10 @@ def protect(figures: dict, threshold: int | None = None, *, counting_kinds=None)
 
     cells = _cells(raw)
     primary = {c for c in cells if _is_small(_get(raw, c), threshold)}
-    hidden = set(primary)
-    _secondary(raw, _relations(raw, counting_kinds), hidden, primary, threshold)
+    earlier = [_published_cells(p) for p in published]
+    hidden = primary | {c for c in cells if c not in primary and _changed_since(raw, c, earlier, threshold)}
+    known = {c for c in cells if _known_before(raw, c, earlier)}
+    _secondary(raw, _relations(raw, counting_kinds), hidden, primary, threshold, known)
     for cell in hidden:
         _set(result, cell, f"<{threshold}" if cell in primary else SECONDARY)
 
@@ -314,28 +400,35 @@ def protect(figures: dict, threshold: int | None = None, *, counting_kinds=None)
 
 def protect_trend(rows: list[dict], threshold: int | None = None, *, figures: dict | None = None,
                   label: str | None = None, reported: dict[str, dict] | None = None,
-                  counting_kinds=None) -> list[dict]:
+                  counting_kinds=None, published: dict[str, list[dict]] | None = None) -> list[dict]:
     """Return a protected copy of ``trend`` rows (residents_collective and sessions_held).
 
     Rows of different periods share no total, so only primary suppression applies, except for
     periods that are also published in full: pass their unprotected KPI sets as
     ``reported={label: figures}`` (or one as ``figures`` + ``label``), and a value hidden there
-    (also by secondary suppression) is hidden in its trend row as well.
+    (also by secondary suppression) is hidden in its trend row as well. ``published`` maps a
+    period label to what earlier publications showed of that period (rule 5): a row value whose
+    change against one of them is 1..threshold-1, or that was hidden there, is hidden ("x").
     """
     threshold = _threshold(threshold)
     reported = dict(reported or {})
+    published = published or {}
     if figures is not None and label is not None:
         reported[label] = figures
     result = copy.deepcopy(rows)
     keys = [key for key in _TREND_KEYS if metrics.get(key).protected]  # sessions are shown as they are
     for row in result:
+        earlier = [_published_cells(p) for p in published.get(row.get("label"), ())]
         for key in keys:
             if _is_small(row.get(key), threshold):
                 row[key] = f"<{threshold}"
+            elif isinstance(row.get(key), int) and _changed_since(row, (key,), earlier, threshold):
+                row[key] = SECONDARY
     if reported and counting_kinds is None:
         counting_kinds = set(_counting_kinds())
     for period_label, raw in reported.items():
-        protected = protect(raw, threshold, counting_kinds=counting_kinds)
+        protected = protect(raw, threshold, counting_kinds=counting_kinds,
+                            published=published.get(period_label, ()))
         for row in result:
             if row.get("label") == period_label:
                 for key in keys:

@@ -3,7 +3,8 @@
 Access (collectief.access; see docs/architecture.md):
 - coordinators: dashboard and reports of the municipalities of the teams they coordinate;
   administrators: all municipalities;
-- municipality users: only the approved reports of their own municipality (list, PDF, CSV);
+- municipality users: only the latest approved version of each quarter of their own municipality
+  (list, page, PDF, CSV; issue 9);
 - anyone else (social workers): 403 on every page; a report of another municipality is a 404.
 """
 
@@ -18,10 +19,12 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from collectief import access
 from collectief.models import log_event
+from groups.models import Group
 
 from . import charts, presentation, privacy, quality, services
 from .cache import cached_kpis, cached_trend
@@ -49,6 +52,7 @@ def _twelve_months_to(end: datetime.date) -> Period:
 
 
 @access.report_management_required
+@never_cache  # every reporting page and download: never kept by a browser or proxy (Cache-Control: no-store)
 @require_GET
 def dashboard(request):
     """The coordinator's dashboard: real (unsuppressed) numbers of one municipality and period."""
@@ -72,6 +76,7 @@ def dashboard(request):
     rows = cached_trend(municipality, month_periods + last_quarters(period.end, 8))
     month_rows, quarter_rows = rows[: len(month_periods)], rows[len(month_periods):]
     labels = presentation.code_labels(with_flows=True)
+    teams = _own_teams(request.user)
     context = {
         "form": form,
         "municipality": municipality,
@@ -96,10 +101,31 @@ def dashboard(request):
             kpis["target"]["residents_collective_ytd"], kpis["target"]["target"],
             title=_("Year-to-date progress against the yearly target"),
         ),
-        "group_rows": presentation.group_rows(kpis, labels),
-        "quality": quality.data_quality(municipality, period),
+        "group_rows": _own_group_rows(presentation.group_rows(kpis, labels), teams, municipality),
+        "own_teams_only": teams is not None,
+        "quality": quality.data_quality(municipality, period, teams=teams),
     }
     return render(request, "reporting/dashboard.html", context)
+
+
+def _own_teams(user):
+    """The teams whose groups the user sees listed on the dashboard; None for all of them.
+
+    Issue 9: a coordinator of team A sees the groups of their own teams only, also where the
+    municipality has other teams (see docs/reporting.md); an administrator sees every group.
+    """
+    user_access = access.access_for(user)
+    if user_access.is_administrator:
+        return None
+    return sorted(user_access.team_ids)
+
+
+def _own_group_rows(rows, teams, municipality):
+    """The per-group rows of the user's teams (one query); all rows when ``teams`` is None."""
+    if teams is None:
+        return rows
+    own = set(Group.objects.filter(team__municipality=municipality, team__in=teams).values_list("pk", flat=True))
+    return [row for row in rows if row["group_id"] in own]
 
 
 def waiting_for_approval(user, limit: int = 20) -> list[QuarterlyReport]:
@@ -137,6 +163,7 @@ def _reports_page(request, generate_form=None, status=200):
 
 
 @access.report_reading_required
+@never_cache
 @require_GET
 def reports(request):
     """Coordinators: all reports of their municipalities; municipality users: approved ones only."""
@@ -144,6 +171,7 @@ def reports(request):
 
 
 @access.report_management_required
+@never_cache
 @require_POST
 def generate(request):
     """Generate (or refresh) a quarter's report; a new version when the quarter has an approved one."""
@@ -182,12 +210,13 @@ def _detail(request, report, *, note_form=None, approve_form=None, status=200):
                 "kpis": kpis,
                 "domain_rows": presentation.domain_rows(kpis, labels),
                 "neighbourhood_rows": presentation.neighbourhood_rows(kpis),
-                "group_rows": presentation.group_rows(kpis, labels),
+                "group_rows": presentation.public_group_rows(figures),
             }
     return render(request, "reporting/report_detail.html", context, status=status)
 
 
 @access.report_reading_required
+@never_cache
 @require_GET
 def report_detail(request, pk):
     report = get_report_for_user(request, pk)
@@ -195,6 +224,7 @@ def report_detail(request, pk):
 
 
 @access.report_management_required
+@never_cache
 @require_GET
 def report_status(request, pk):
     """The small status fragment that htmx polls every second while the report is generated."""
@@ -207,6 +237,7 @@ def report_status(request, pk):
 
 
 @access.report_management_required
+@never_cache
 @require_POST
 def report_note(request, pk):
     report = get_report_for_user(request, pk, manage=True)
@@ -233,6 +264,7 @@ def report_note(request, pk):
 
 
 @access.report_management_required
+@never_cache
 @require_POST
 def report_approve(request, pk):
     report = get_report_for_user(request, pk, manage=True)
@@ -251,6 +283,7 @@ def report_approve(request, pk):
 
 
 @access.report_reading_required
+@never_cache
 @require_GET
 def report_pdf(request, pk):
     report = get_report_for_user(request, pk)
@@ -267,6 +300,7 @@ def report_pdf(request, pk):
 
 
 @access.report_reading_required
+@never_cache
 @require_GET
 def report_csv(request, pk):
     report = get_report_for_user(request, pk)

@@ -12,7 +12,7 @@ from collectief.signals import registration_changed
 from groups.models import Attendance
 from reporting.cache import cached_kpis
 from reporting.periods import quarter
-from tests.factories import ParticipantFactory, SessionFactory
+from tests.factories import EnrolmentFactory, ParticipantFactory, SessionFactory
 
 Q3 = {"period": "2024Q3"}
 
@@ -59,6 +59,8 @@ def test_an_import_shows_on_the_next_dashboard_load(report_data, coordinator, cl
     session.external_id = "S-1"
     session.save()
     person = ParticipantFactory(team=report_data.groups[1].team, external_id="P-NEW")
+    # The import takes attendance only of residents enrolled on that date (issue 9).
+    EnrolmentFactory(participant=person, group=report_data.groups[1], start_date=session.date)
     (tmp_path / "attendance.csv").write_text(f"session,participant,status\nS-1,{person.external_id},present\n")
     call_command("import_registry", str(tmp_path), stdout=open("/dev/null", "w"))
     assert _collective(client) == 10

@@ -113,10 +113,6 @@ def test_the_login_page_and_the_administrators_pages_need_no_inline_script(brows
     assert found == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "templates/reporting/dashboard.html has an inline <style> block (.chart-wrap): move its two rules "
-    "to static/css/collectief.css, then remove this xfail"
-))
 def test_the_dashboard_needs_no_inline_style(browser, live_server, coordinator, group):
     with browser_as(browser, live_server, coordinator.username) as page:
         found = visit(page, live_server, ["/rapportage/dashboard/"])
