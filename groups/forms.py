@@ -268,6 +268,20 @@ class RollCall:
         self.same_day = None  # another held session of the group that day, until confirmed
         self.helped = None  # ids of the begeleiders who helped, once read
         self._rows = None
+        self.version = self._read_version()  # the version the user opened; None: not checked
+        self.stale = None  # what someone else saved meanwhile (services.StaleSession), to compare
+
+    def _read_version(self) -> int | None:
+        value = (self.data or {}).get("version", "")
+        return int(value) if self.session.pk and value.isdigit() else None
+
+    def refused_as_stale(self, current: Session | None, saved_by=None, counts=None):
+        """Someone else saved meanwhile: show both versions; "keep mine" posts against theirs."""
+        if current is None:
+            self.errors.append(_("This session was removed by someone else in the meantime: it cannot be saved."))
+            return
+        self.stale = {"session": current, "by": saved_by, "counts": counts or {}}
+        self.version = current.version
 
     @property
     def walk_in_form(self) -> WalkInForm:
@@ -397,4 +411,9 @@ class RollCall:
             "today": timezone.localdate(),
             "attendance_choices": Attendance.Status.choices,
             "present_count": sum(1 for row in self.rows if row.current == Attendance.Status.PRESENT),
+            "version": self.version if self.is_bound and self.version is not None else self.session.version,
+            "stale": self.stale,
+            "mine_counts": {
+                status: sum(1 for row in self.rows if row.current == status) for status in Attendance.Status.values
+            },
         }

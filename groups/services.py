@@ -9,6 +9,8 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from collectief.audit import residents_shown
@@ -29,6 +31,17 @@ class SlotTaken(Exception):
     def __init__(self, existing: Session | None):
         super().__init__("session slot taken")
         self.existing = existing
+
+
+class StaleSession(Exception):
+    """Someone else saved the session after this user opened it: nothing was saved.
+
+    ``current`` is the session as it is stored now (with its version).
+    """
+
+    def __init__(self, current: Session | None):
+        super().__init__("session changed since it was opened")
+        self.current = current
 
 
 def attendance_counts(statuses: dict[int, str]) -> dict[str, int]:
@@ -100,6 +113,7 @@ def log_session(
     fields=(),
     walk_in: Participant | None = None,
     helped=None,
+    version: int | None = None,
 ) -> dict[str, int]:
     """Save a session with everyone's attendance and, optionally, a walk-in; return the counts.
 
@@ -108,12 +122,14 @@ def log_session(
     enrolled from the session's date when not yet a member. A cancelled session keeps no
     attendance. ``helped`` lists the ids of the begeleiders who helped (None: leave as recorded);
     they are never residents and never on the roll call. Raises ``SlotTaken`` when the date and
-    time are already taken by another session.
+    time are already taken by another session. ``version`` is the version the user opened: when
+    the stored session has moved on since, nothing is saved and ``StaleSession`` is raised (None:
+    no check). Every save bumps the version.
     """
     is_new = session.pk is None
     try:
         with transaction.atomic():
-            _save_session(user, session, is_new, fields)
+            _save_session(user, session, is_new, fields, version)
             statuses = dict(statuses)
             changed = set(statuses)  # whose attendance this save set or removed
             if session.status == Session.Status.CANCELLED:
@@ -139,14 +155,23 @@ def log_session(
     return counts
 
 
-def _save_session(user, session, is_new, fields):
+def _save_session(user, session, is_new, fields, version=None):
     # The group and the author were loaded by the caller; the slot is checked by the database, race-free.
     session.full_clean(exclude=["group", "created_by"], validate_unique=False)
     if is_new:
         session.created_by = user
         session.save()
-    else:
-        session.save(update_fields=[*fields, "updated_at"])
+        return
+    # One UPDATE that saves and checks the version at once: a concurrent save cannot slip in between.
+    values = {name: getattr(session, name) for name in fields}
+    values["updated_at"] = timezone.now()
+    stored = Session.objects.filter(pk=session.pk)
+    if version is not None:
+        stored = stored.filter(version=version)
+    if stored.update(version=F("version") + 1, **values) != 1:
+        raise StaleSession(Session.objects.filter(pk=session.pk).first())
+    session.updated_at = values["updated_at"]
+    session.version = (session.version if version is None else version) + 1
 
 
 def _walk_in(user, session, participant, statuses) -> Participant:

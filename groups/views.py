@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from collectief import access
 from collectief.audit import residents_shown
-from collectief.models import log_event
+from collectief.models import AuditEvent, log_event
 from collectief.validators import show_date
 
 from . import services
@@ -377,21 +377,44 @@ def _session_form(request, group, session):
     """Show the roll call, or save it: the session, everyone's attendance and a walk-in, at once."""
     roll_call = RollCall(request.POST if request.method == "POST" else None,
                          user=request.user, group=group, session=session)
+    roll_call.draft_key = _draft_key(roll_call)  # before a save gives a new session its pk
     if roll_call.is_bound and roll_call.is_valid():
         try:
             counts = services.log_session(request.user, roll_call.session, roll_call.statuses,
                                           fields=roll_call.form.changed_data, walk_in=roll_call.walk_in,
-                                          helped=roll_call.helped)
+                                          helped=roll_call.helped, version=roll_call.version)
         except services.SlotTaken as taken:
             return _already_logged(request, roll_call, taken.existing)
+        except services.StaleSession as stale:
+            _saved_meanwhile(roll_call, stale.current)
         except ValidationError as error:
             roll_call.add_error(error)
         else:
-            messages.success(request, _saved_message(roll_call.session, counts))
+            # The marker tells the browser the server has it: the copy kept on the device may go.
+            messages.success(request, _saved_message(roll_call.session, counts),
+                             extra_tags=f"success {SAVED_MARKER}{roll_call.draft_key}")
             return redirect("groups:detail", pk=group.pk)
     elif not roll_call.is_bound:
         _log_form_view(request.user, group, session, [row.pk for row in roll_call.rows])
-    return render(request, "groups/session_form.html", roll_call.context())
+    return _render_roll_call(request, roll_call)
+
+
+# A success message carrying this tag names the browser copy of a roll call that is now saved.
+SAVED_MARKER = "saved-session:"
+
+
+def _draft_key(roll_call) -> str:
+    """Where the browser keeps its copy of this roll call: per group, the date it was opened for, session."""
+    day = roll_call.form.initial.get("date")
+    return f"collectief-session:{roll_call.group.pk}:{_date_key(day)}:{roll_call.session.pk or 'new'}"
+
+
+def _date_key(day) -> str:
+    return day.isoformat() if hasattr(day, "isoformat") else str(day or "")
+
+
+def _render_roll_call(request, roll_call):
+    return render(request, "groups/session_form.html", {**roll_call.context(), "draft_key": roll_call.draft_key})
 
 
 def _already_logged(request, roll_call, existing):
@@ -399,11 +422,26 @@ def _already_logged(request, roll_call, existing):
     if existing is None or roll_call.session.pk is not None:
         # Moving a session onto another one's slot: say so, keep both as they were.
         roll_call.errors.append(_("There is already a session of this group on that date and time."))
-        return render(request, "groups/session_form.html", roll_call.context())
+        return _render_roll_call(request, roll_call)
     messages.warning(request, _(
         "This session (%(date)s %(time)s) was already logged. Below is what is saved; change it here if needed."
     ) % {"date": _date(existing.date), "time": existing.start_time.strftime("%H:%M")})
     return redirect("groups:session_edit", pk=existing.group_id, session_pk=existing.pk)
+
+
+def _saved_meanwhile(roll_call, current):
+    """Someone else saved this session after the user opened it: hand back both versions to choose."""
+    if current is None:
+        roll_call.refused_as_stale(None)
+        return
+    last = (
+        AuditEvent.objects.filter(object_type="groups.session", object_id=str(current.pk),
+                                  event__in=["session.created", "session.updated"])
+        .select_related("user").order_by("-at", "-pk").first()
+    )
+    statuses = dict(current.attendances.values_list("participant_id", "status"))
+    roll_call.refused_as_stale(current, saved_by=last.user if last else None,
+                               counts=services.attendance_counts(statuses))
 
 
 def _saved_message(session, counts) -> str:

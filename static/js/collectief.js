@@ -34,6 +34,129 @@
     });
   }
 
+  // Roll call: keep a copy of what is typed on this device (localStorage) until the server confirms
+  // the save, so a dropped connection or an expired login loses nothing. The group page after a
+  // save names the copy that is now saved (data-saved-session-key): only then is it removed.
+  var DRAFT_SKIP = {csrfmiddlewaretoken: true, helpers_shown: true, keep_mine: true};
+
+  function draftStore() {
+    try {
+      return window.localStorage;
+    } catch (error) {
+      return null;  // storage disabled: the form works as before
+    }
+  }
+
+  function readDraftState(form) {
+    var state = {};
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (!field.name || DRAFT_SKIP[field.name] || field.type === "submit" || field.type === "button") {
+        return;
+      }
+      if (field.type === "radio" || field.type === "checkbox") {
+        state[field.name] = state[field.name] || [];
+        if (field.checked) {
+          state[field.name].push(field.value);
+        }
+      } else {
+        state[field.name] = field.value;
+      }
+    });
+    return state;
+  }
+
+  function applyDraftState(form, state) {
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (!field.name || !Object.prototype.hasOwnProperty.call(state, field.name)) {
+        return;
+      }
+      var value = state[field.name];
+      if (field.type === "radio" || field.type === "checkbox") {
+        field.checked = Array.isArray(value) && value.indexOf(field.value) !== -1;
+      } else if (field.type !== "submit" && field.type !== "button" && typeof value === "string") {
+        field.value = value;
+      }
+    });
+    var walkIn = form.querySelector("details.walk-in");
+    var typed = walkIn && walkIn.querySelectorAll('input[name^="walkin-"]:not([type="checkbox"])');
+    if (typed && Array.prototype.some.call(typed, function (field) { return field.value; })) {
+      walkIn.open = true;  // a restored walk-in is shown, not hidden in a closed block
+    }
+    updateRollCall(form);
+  }
+
+  function offerDraft(form, store, key, draft) {
+    var banner = document.createElement("div");
+    banner.className = "alert alert-warning d-flex flex-wrap align-items-center gap-2";
+    banner.setAttribute("role", "alert");
+    banner.id = "session-draft";
+    var text = document.createElement("span");
+    text.className = "me-auto";
+    text.textContent = form.dataset.draftText;
+    var restore = document.createElement("button");
+    restore.type = "button";
+    restore.className = "btn btn-primary btn-sm";
+    restore.id = "session-draft-restore";
+    restore.textContent = form.dataset.draftRestore;
+    var discard = document.createElement("button");
+    discard.type = "button";
+    discard.className = "btn btn-outline-secondary btn-sm";
+    discard.id = "session-draft-discard";
+    discard.textContent = form.dataset.draftDiscard;
+    banner.append(text, restore, discard);
+    form.parentNode.insertBefore(banner, form);
+    restore.addEventListener("click", function () {
+      applyDraftState(form, draft);
+      banner.remove();
+    });
+    discard.addEventListener("click", function () {
+      store.removeItem(key);
+      banner.remove();
+    });
+    return banner;
+  }
+
+  function initSessionDraft(form) {
+    var store = draftStore();
+    var key = form.dataset.draftKey;
+    if (!store || !key) {
+      return;
+    }
+    var banner = null;
+    var stored = null;
+    try {
+      stored = JSON.parse(store.getItem(key) || "null");
+    } catch (error) {
+      stored = null;
+    }
+    // The page as the server sent it may already be the copy (a form handed back after an error).
+    if (stored && stored.state && JSON.stringify(stored.state) !== JSON.stringify(readDraftState(form))) {
+      banner = offerDraft(form, store, key, stored.state);
+    }
+    function keep() {
+      if (banner) {
+        banner.remove();  // typing anew: what is typed now is the newest copy
+        banner = null;
+      }
+      try {
+        store.setItem(key, JSON.stringify({saved: new Date().toISOString(), state: readDraftState(form)}));
+      } catch (error) { /* storage full or refused: the server still has the form */ }
+    }
+    form.addEventListener("input", keep);
+    form.addEventListener("change", keep);
+    form.addEventListener("submit", keep);
+  }
+
+  function clearSavedDrafts(root) {
+    var store = draftStore();
+    if (!store) {
+      return;
+    }
+    root.querySelectorAll("[data-saved-session-key]").forEach(function (marker) {
+      store.removeItem(marker.dataset.savedSessionKey);
+    });
+  }
+
   function initConfirm(root) {
     root.querySelectorAll("form[data-confirm]").forEach(function (form) {
       form.addEventListener("submit", function (event) {
@@ -90,8 +213,10 @@
     initHistoryBack(document);
     initNeighbourhoodFromPostcode(document);
     var form = document.getElementById("session-form");
+    clearSavedDrafts(document);
     if (form) {
       initSessionForm(form);
+      initSessionDraft(form);
     }
     initConfirm(document);
   });
