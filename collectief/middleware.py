@@ -1,14 +1,23 @@
-"""Middleware for headers every response needs and for the second login step."""
+"""Middleware for headers every response needs, for the second login step and for a database outage."""
 
+import logging
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
 from . import two_factor
+
+# What psycopg raises (through Django) when PostgreSQL cannot be reached or the connection broke.
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+logger = logging.getLogger("collectief.database")
 
 
 class SecurityHeadersMiddleware:
@@ -55,3 +64,46 @@ class TwoFactorMiddleware:
             response["HX-Redirect"] = url
             return response
         return redirect(url)
+
+
+class DatabaseUnavailableMiddleware:
+    """PostgreSQL cannot be reached: a Dutch 503 page with ``Retry-After``, never a 500.
+
+    Sits right after the authentication middleware(s). It loads the user (and with it the session)
+    here, so that a database outage while doing so is answered by this class instead of by whichever
+    later middleware first asks for ``request.user``; ``process_exception`` answers the same outage
+    in a view. Afterwards ``request.user`` is anonymous, so nothing further out asks the database
+    again. ``/healthz`` gets an anonymous user without loading anything: it must answer with the
+    database down, whether or not the request carries a session cookie.
+    """
+
+    RETRY_AFTER_SECONDS = 30
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info == reverse("healthz"):
+            request.user = AnonymousUser()
+            return self.get_response(request)
+        try:
+            request.user.is_authenticated  # noqa: B018 - evaluates the lazy user (and session)
+        except DATABASE_ERRORS:
+            return self.unavailable(request)
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, DATABASE_ERRORS):
+            return self.unavailable(request)
+        return None
+
+    def unavailable(self, request):
+        logger.error(
+            "Database unavailable during %s %s", request.method, request.path, exc_info=True
+        )
+        request.user = AnonymousUser()
+        # Rendered without the request: no context processor (they need the user) runs.
+        response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
+        add_never_cache_headers(response)
+        return response

@@ -80,6 +80,9 @@ MIDDLEWARE = [
     # request.user.is_verified(): the user entered a code of their second factor in this session.
     "django_otp.middleware.OTPMiddleware",
     # Permissions-Policy everywhere; Cache-Control: no-store on every response to a logged-in user.
+    # PostgreSQL unreachable: a Dutch 503 page with Retry-After instead of a 500 (loads the user
+    # here, so the outage is caught; /healthz gets an anonymous user without touching the session).
+    "collectief.middleware.DatabaseUnavailableMiddleware",
     "collectief.middleware.SecurityHeadersMiddleware",
     # Every page requires login unless its view is marked @login_not_required
     # (login, password reset, /healthz, language switch).
@@ -116,6 +119,13 @@ TEMPLATES = [
 
 DATABASE_URL = env_str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/collectief")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+# A hung or unreachable PostgreSQL costs seconds, not a worker: give up connecting after
+# DB_CONNECT_TIMEOUT seconds, cancel any statement after DB_STATEMENT_TIMEOUT_MS milliseconds.
+DATABASES["default"]["OPTIONS"] = {
+    **DATABASES["default"].get("OPTIONS", {}),
+    "connect_timeout": env_int("DB_CONNECT_TIMEOUT", 5),
+    "options": f"-c statement_timeout={env_int('DB_STATEMENT_TIMEOUT_MS', 15000)}",
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -124,6 +134,9 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": env_str("CACHE_URL", REDIS_URL),
         "KEY_PREFIX": "collectief",
+        # The cache is never required (issue 10, docs/reporting.md): an unreachable Redis must cost
+        # a request half a second at most, after which reporting/cache.py computes without it.
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
 }
 
@@ -264,6 +277,12 @@ CELERY_BEAT_SCHEDULE = {
     "quarterly-report-drafts": {
         "task": "reporting.tasks.create_quarterly_drafts",
         "schedule": crontab(minute=0, hour=6, day_of_month=1, month_of_year="1,4,7,10"),
+    },
+    # Every minute (issue 10): reports queued without a task are sent again, renders whose worker
+    # died (running longer than CELERY_TASK_TIME_LIMIT) are taken over.
+    "reporting-sweep-reports": {
+        "task": "reporting.tasks.sweep_reports",
+        "schedule": crontab(),
     },
     # Hourly: uploaded import files (personal data) are deleted 24 hours after the upload.
     "import-remove-stale-uploads": {

@@ -1,0 +1,151 @@
+"""PostgreSQL cannot be reached: a Dutch 503 page with Retry-After (never a 500), and /healthz
+answers with the database down, also for a request that carries a session cookie."""
+
+import json
+import socket
+from contextlib import contextmanager
+from unittest import mock
+
+import pytest
+from django.conf import settings
+from django.db import connection, connections
+from django.urls import reverse
+from django.utils import translation
+
+from collectief.middleware import DatabaseUnavailableMiddleware
+
+DUTCH_TEXT = "Collectief kan de database op dit moment niet bereiken"
+STAGING = settings.BASE_DIR / "locale" / "staging" / "resilience-db.json"
+
+
+@pytest.fixture(autouse=True)
+def _staged_dutch():
+    """The Dutch of this page's messages, until ``make messages`` has compiled them into the catalogue.
+
+    Adds only what the compiled catalogue lacks (afterwards: nothing), and removes it again.
+    """
+    catalog = translation.trans_real.translation("nl")._catalog
+    added = [key for key in json.loads(STAGING.read_text(encoding="utf-8")) if key not in catalog]
+    staged = json.loads(STAGING.read_text(encoding="utf-8"))
+    for key in added:
+        catalog[key] = staged[key]
+    yield
+    for key in added:
+        catalog._catalogs[0].pop(key, None)
+
+
+def _closed_port() -> int:
+    """A local TCP port nobody listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def database_down():
+    """Every new use of the default connection tries PostgreSQL at a closed port, and fails.
+
+    A second connection (its own alias) with the settings of the default database but a port
+    nobody listens on makes the real attempt: psycopg's "connection refused", raised as Django's
+    OperationalError exactly as the default connection would when PostgreSQL is down.
+    """
+    unreachable = {**connections["default"].settings_dict, "HOST": "127.0.0.1", "PORT": _closed_port()}
+    unreachable["OPTIONS"] = {**unreachable.get("OPTIONS", {}), "connect_timeout": 2}
+
+    def refuse(*args, **kwargs):
+        wrapper = connections["default"].__class__(unreachable, alias="unreachable")
+        try:
+            wrapper.ensure_connection()
+        finally:
+            wrapper.close()
+        raise AssertionError("PostgreSQL answered on a closed port")
+
+    with mock.patch.object(connections["default"], "ensure_connection", side_effect=refuse):
+        yield
+
+
+def _is_the_503_page(response):
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    body = response.content.decode()
+    assert "Tijdelijk niet beschikbaar" in body and DUTCH_TEXT in body
+    assert 'id="main"' in body and "Naar de startpagina" in body  # the site layout, a way back
+    return body
+
+
+def test_a_logged_in_user_gets_the_dutch_503_page_when_the_database_is_down(client_for, worker):
+    client = client_for(worker)
+    with database_down():
+        response = client.get(reverse("home"))
+    body = _is_the_503_page(response)
+    assert "Internal Server Error" not in body
+
+
+def test_an_htmx_request_gets_the_503_too(client_for, worker):
+    client = client_for(worker)
+    with database_down():
+        response = client.get(reverse("home"), headers={"HX-Request": "true"})
+    _is_the_503_page(response)
+
+
+@pytest.mark.django_db
+def test_a_query_failing_in_the_view_gives_the_503_page(client):
+    # No session cookie: the (anonymous) user needs no database; the view's own query fails.
+    with database_down():
+        response = client.post(reverse("password_reset"), {"email": "iemand@example.org"})
+    _is_the_503_page(response)
+
+
+def test_the_503_page_follows_the_chosen_language(client_for, worker):
+    client = client_for(worker)
+    client.post(reverse("set_language"), {"language": "en"})
+    with database_down():
+        response = client.get(reverse("home"))
+    assert response.status_code == 503
+    assert "Temporarily unavailable" in response.content.decode()
+
+
+def test_other_errors_are_not_turned_into_a_503(rf):
+    middleware = DatabaseUnavailableMiddleware(lambda request: None)
+    assert middleware.process_exception(rf.get("/"), ValueError("bug")) is None
+
+
+def test_healthz_answers_with_a_session_cookie_and_the_database_down(client_for, worker):
+    client = client_for(worker)
+    assert settings.SESSION_COOKIE_NAME in client.cookies
+    with database_down():
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"database": "error: OperationalError", "redis": "ok"}
+
+
+def test_healthz_does_not_load_the_session_or_the_user(client_for, worker, django_assert_num_queries):
+    client = client_for(worker)
+    with django_assert_num_queries(1):  # SELECT 1, nothing else
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"database": "ok", "redis": "ok"}
+
+
+def test_connect_and_statement_timeouts_are_set(db):
+    options = connection.settings_dict["OPTIONS"]
+    assert options["connect_timeout"] == 5
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == "15s"
+
+
+def test_a_hung_statement_is_cancelled_and_answered_with_a_503(client_for, worker):
+    client = client_for(worker)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL statement_timeout = 50")  # the test's transaction only
+    hang = mock.patch("collectief.views.access.access_for", side_effect=_sleep_in_postgresql)
+    with hang:
+        response = client.get(reverse("landing"))
+    _is_the_503_page(response)
+
+
+def _sleep_in_postgresql(user):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_sleep(5)")
