@@ -7,6 +7,13 @@
 
 Each state change is one transaction with its audit event; rendering is queued with
 ``transaction.on_commit`` so a worker never looks for a row that is not committed yet.
+
+    sweep_reports()        the beat sweeper (issue 10): re-sends renders that wait without a task
+                           and takes over renders whose worker died (docs/reporting.md)
+
+While a report is queued or running, ``render_started_at`` is when it entered that state (queued
+at, or claimed at); a non-empty ``error`` then says why it waits (``QUEUE_BROKER_DOWN`` or
+``QUEUE_REQUEUED``), and the status fragment offers "opnieuw genereren".
 """
 
 import datetime
@@ -18,11 +25,12 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
-from django.db.models import F, Window
+from django.db.models import F, Q, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from kombu.exceptions import OperationalError as BrokerError
 
 from collectief.models import EndReason, GroupKind, LifeDomain, Membership, Municipality, log_event
 from groups.models import Enrolment, Group
@@ -38,7 +46,16 @@ logger = logging.getLogger(__name__)
 # Errors worth a retry by the task (database restarting, connection dropped): everything else
 # marks the report failed with its message.
 RETRYABLE = (OperationalError, InterfaceError)
-STUCK_AFTER = datetime.timedelta(minutes=10)
+# A render "running" longer than the task time limit has lost its worker (the limit kills it).
+STUCK_AFTER = datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+# A report queued this long without being claimed is sent to the workers again by the sweeper.
+QUEUE_GRACE = datetime.timedelta(minutes=1)
+# What sending a task raises when the broker cannot be reached (kombu wraps connection errors).
+QUEUE_ERRORS = (BrokerError, ConnectionError, OSError)
+# Why a queued report waits (in ``error`` while queued; a claim clears it). The status fragment
+# (templates/reporting/_status.html) compares with these literals.
+QUEUE_BROKER_DOWN = "broker-unavailable"
+QUEUE_REQUEUED = "requeued"
 # 2 (issue 9): per-group rows carry the public name (or a neutral label), never the internal one.
 FIGURES_SCHEMA = 2
 
@@ -193,10 +210,25 @@ def render_report_pdf(report: QuarterlyReport) -> bytes:
 # --- Drafts and queueing -------------------------------------------------------------------------
 
 
-def _queue_render_on_commit(report_id: int) -> None:
+def queue_render(report_id: int) -> bool:
+    """Send the render task; when the broker is down the report stays queued, marked as waiting
+    for the reporting service, and the sweeper sends it again. Never raises for a broker failure."""
     from .tasks import render_report
 
-    transaction.on_commit(lambda: render_report.delay(report_id))
+    try:
+        # retry=False: fail in seconds instead of retrying the publish while the user waits.
+        render_report.apply_async((report_id,), retry=False)
+    except QUEUE_ERRORS as exc:
+        logger.warning("Could not queue quarterly report %s: %s: %s", report_id, exc.__class__.__name__, exc)
+        QuarterlyReport.objects.filter(pk=report_id, render_status=RenderStatus.QUEUED).update(
+            error=QUEUE_BROKER_DOWN
+        )
+        return False
+    return True
+
+
+def _queue_render_on_commit(report_id: int) -> None:
+    transaction.on_commit(lambda: queue_render(report_id))
 
 
 def get_or_create_draft(municipality, year: int, quarter: int, user=None, *, only_if_new_quarter=False):
@@ -226,6 +258,7 @@ def get_or_create_draft(municipality, year: int, quarter: int, user=None, *, onl
             version=latest.version + 1 if latest else 1,
             note=latest.note if latest else "",
             render_status=RenderStatus.QUEUED,
+            render_started_at=timezone.now(),
             generated_by=user if user is not None and user.is_authenticated else None,
         )
         log_event(user, "report.created", report, {"period": report.label, "version": report.version})
@@ -237,7 +270,7 @@ def _requeue(report: QuarterlyReport, now: datetime.datetime) -> bool:
     updated = (
         QuarterlyReport.objects.filter(pk=report.pk, status=Status.DRAFT)
         .exclude(render_status=RenderStatus.RUNNING, render_started_at__gte=now - STUCK_AFTER)
-        .update(render_status=RenderStatus.QUEUED, error="")
+        .update(render_status=RenderStatus.QUEUED, render_started_at=now, error="")
     )
     return updated == 1
 
@@ -277,6 +310,45 @@ def create_quarterly_drafts(today: datetime.date | None = None) -> list[int]:
     return created
 
 
+def sweep_reports(now: datetime.datetime | None = None) -> dict[str, list[int]]:
+    """The beat sweeper: reports recover without an administrator.
+
+    - a render "running" longer than the task time limit (``STUCK_AFTER``) lost its worker: it is
+      taken over (queued again) and sent to the workers;
+    - a report queued for more than ``QUEUE_GRACE`` has no task (the broker was down, or lost
+      it): it is sent again. A task that does exist after all is harmless: the render claims its
+      report with a conditional UPDATE, so the second one does nothing.
+    Both are marked ``QUEUE_REQUEUED`` (or ``QUEUE_BROKER_DOWN`` when sending fails again), so the
+    status fragment offers "opnieuw genereren". Returns the ids, for the log and the tests.
+    """
+    now = now or timezone.now()
+    drafts = QuarterlyReport.objects.filter(status=Status.DRAFT)
+    stale = drafts.filter(render_status=RenderStatus.RUNNING, render_started_at__lt=now - STUCK_AFTER)
+    waiting = drafts.filter(render_status=RenderStatus.QUEUED).filter(
+        Q(render_started_at__lt=now - QUEUE_GRACE)
+        | Q(render_started_at__isnull=True, created_at__lt=now - QUEUE_GRACE)
+    )
+    taken_over = _mark_requeued(stale, now)
+    requeued = _mark_requeued(waiting, now)
+    for report_id in taken_over + requeued:
+        queue_render(report_id)
+    if taken_over or requeued:
+        logger.warning("Report sweeper: took over %s, sent again %s", taken_over, requeued)
+    return {"taken_over": taken_over, "requeued": requeued}
+
+
+def _mark_requeued(reports, now: datetime.datetime) -> list[int]:
+    """Queue these reports again now (each with a conditional UPDATE); the ids that were."""
+    done = []
+    for report_id, render_status in reports.values_list("pk", "render_status"):
+        updated = reports.filter(pk=report_id, render_status=render_status).update(
+            render_status=RenderStatus.QUEUED, render_started_at=now, error=QUEUE_REQUEUED
+        )
+        if updated:
+            done.append(report_id)
+    return done
+
+
 # --- Rendering -----------------------------------------------------------------------------------
 
 
@@ -310,7 +382,7 @@ def render_report_now(report_id: int, *, final_attempt: bool = True) -> bool:
             _fail(report_id, exc)
         else:
             QuarterlyReport.objects.filter(pk=report_id, render_status=RenderStatus.RUNNING).update(
-                render_status=RenderStatus.QUEUED
+                render_status=RenderStatus.QUEUED, render_started_at=timezone.now()
             )
         raise
     except Exception as exc:  # noqa: BLE001 - any failure is shown to the coordinator
@@ -405,7 +477,8 @@ def save_note(report: QuarterlyReport, user, note: str) -> list[dict]:
         updated = (
             QuarterlyReport.objects.filter(pk=report.pk, status=Status.DRAFT)
             .exclude(render_status=RenderStatus.RUNNING)
-            .update(note=note, note_findings=findings, render_status=RenderStatus.QUEUED, error="")
+            .update(note=note, note_findings=findings, render_status=RenderStatus.QUEUED,
+                    render_started_at=timezone.now(), error="")
         )
         if updated != 1:
             raise ReportError(_why_not(report.pk))

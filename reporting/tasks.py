@@ -36,3 +36,10 @@ def create_quarterly_drafts(today: str | None = None) -> list[int]:
     """
     day = datetime.date.fromisoformat(today) if today else None
     return services.create_quarterly_drafts(day)
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
+def sweep_reports() -> dict[str, list[int]]:
+    """Beat, every minute: re-send reports queued without a task, take over renders whose worker
+    died (services.sweep_reports)."""
+    return services.sweep_reports()
