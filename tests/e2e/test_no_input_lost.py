@@ -1,32 +1,16 @@
 """Issue 10, in a real browser: a roll call whose save never reached the server is kept on the device."""
 
 import datetime
-import json
 
 import pytest
-from django.conf import settings
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from groups.models import Attendance, Enrolment, Session
 from participants.models import Participant
 from tests.conftest import login_in_browser
 from tests.factories import GroupFactory
 
-STAGING = settings.BASE_DIR / "locale" / "staging" / "resilience-input.json"
 DRAFTS = "Object.keys(localStorage).filter(function (key) { return key.indexOf('collectief-session:') === 0; })"
-
-
-@pytest.fixture(autouse=True)
-def _staged_dutch():
-    """The Dutch of the new messages, until ``make messages`` has compiled them into the catalogue."""
-    catalog = translation.trans_real.translation("nl")._catalog
-    staged = json.loads(STAGING.read_text(encoding="utf-8"))
-    added = [key for key in staged if key not in catalog]
-    for key in added:
-        catalog[key] = staged[key]
-    yield
-    for key in added:
-        catalog._catalogs[0].pop(key, None)
 
 
 @pytest.fixture

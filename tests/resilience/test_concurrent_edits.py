@@ -1,13 +1,10 @@
 """Issue 10: two people editing the same session; the second save never silently overwrites the first."""
 
 import datetime
-import json
 
 import pytest
-from django.conf import settings
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
 
 from groups import services
 from groups.models import Attendance, Enrolment, Session
@@ -15,20 +12,6 @@ from participants.models import Participant
 from tests.factories import GroupFactory
 
 DAY = datetime.date(2024, 3, 7)
-STAGING = settings.BASE_DIR / "locale" / "staging" / "resilience-input.json"
-
-
-@pytest.fixture(autouse=True)
-def _staged_dutch():
-    """The Dutch of the new messages, until ``make messages`` has compiled them into the catalogue."""
-    catalog = translation.trans_real.translation("nl")._catalog
-    staged = json.loads(STAGING.read_text(encoding="utf-8"))
-    added = [key for key in staged if key not in catalog]
-    for key in added:
-        catalog[key] = staged[key]
-    yield
-    for key in added:
-        catalog._catalogs[0].pop(key, None)
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """PostgreSQL cannot be reached: a Dutch 503 page with Retry-After (never a 500), and /healthz
 answers with the database down, also for a request that carries a session cookie."""
 
-import json
 import socket
 from contextlib import contextmanager
 from unittest import mock
@@ -10,28 +9,10 @@ import pytest
 from django.conf import settings
 from django.db import connection, connections
 from django.urls import reverse
-from django.utils import translation
 
 from collectief.middleware import DatabaseUnavailableMiddleware
 
 DUTCH_TEXT = "Collectief kan de database op dit moment niet bereiken"
-STAGING = settings.BASE_DIR / "locale" / "staging" / "resilience-db.json"
-
-
-@pytest.fixture(autouse=True)
-def _staged_dutch():
-    """The Dutch of this page's messages, until ``make messages`` has compiled them into the catalogue.
-
-    Adds only what the compiled catalogue lacks (afterwards: nothing), and removes it again.
-    """
-    catalog = translation.trans_real.translation("nl")._catalog
-    added = [key for key in json.loads(STAGING.read_text(encoding="utf-8")) if key not in catalog]
-    staged = json.loads(STAGING.read_text(encoding="utf-8"))
-    for key in added:
-        catalog[key] = staged[key]
-    yield
-    for key in added:
-        catalog._catalogs[0].pop(key, None)
 
 
 def _closed_port() -> int:
