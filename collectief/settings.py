@@ -304,6 +304,16 @@ OTP_TOTP_ISSUER = ORGANISATION_NAME
 # the organisation (PDF, CSV, municipality pages).
 SMALL_NUMBER_THRESHOLD = env_int("SMALL_NUMBER_THRESHOLD", 5)
 
+# Retention (docs/privacy.md): residents without activity get an erasure request after this many
+# months (two coordinators confirm it); short session notes are blanked after this many months.
+RETENTION_INACTIVE_RESIDENT_MONTHS = env_int("RETENTION_INACTIVE_RESIDENT_MONTHS", 24)
+RETENTION_SESSION_NOTES_MONTHS = env_int("RETENTION_SESSION_NOTES_MONTHS", 12)
+# The audit log is kept at least this long (NEN 7513); nothing deletes audit rows.
+AUDIT_RETENTION_YEARS = env_int("AUDIT_RETENTION_YEARS", 5)
+# The database role the application runs as (neither owner nor superuser): the audit table's
+# UPDATE, DELETE and TRUNCATE are revoked from it (docs/architecture.md).
+DATABASE_APP_ROLE = env_str("DATABASE_APP_ROLE", "")
+
 # Logs hold no personal data: every line passes collectief.logging.PersonalDataFilter (query
 # strings, password-reset tokens and e-mail addresses masked). Django's own request loggers are
 # routed through the same handler instead of Django's default, unfiltered one.
