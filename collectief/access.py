@@ -52,6 +52,7 @@ class Access:
     team_ids: frozenset
     coordinated_municipality_ids: frozenset
     municipality_id: int | None  # of a municipality contact
+    coordinated_team_ids: frozenset = frozenset()  # teams in which the user is coordinator
 
     @property
     def is_administrator(self) -> bool:
@@ -93,6 +94,7 @@ def access_for(user) -> Access:
         "municipality_access__municipality_id", "administrator_role__id",
     )
     roles, team_ids, coordinated, municipality_id = set(), set(), set(), None
+    coordinated_teams = set()
     for role, team_id, team_municipality_id, contact_municipality_id, administrator_id in rows:
         if administrator_id is not None:
             # Functioneel beheerder is a role of its own; Django's staff flag opens nothing here.
@@ -102,10 +104,13 @@ def access_for(user) -> Access:
             team_ids.add(team_id)
             if role == Role.COORDINATOR:
                 coordinated.add(team_municipality_id)
+                coordinated_teams.add(team_id)
         municipality_id = contact_municipality_id
     if municipality_id is not None:
         roles.add(Role.MUNICIPALITY)
-    access = Access(frozenset(roles), frozenset(team_ids), frozenset(coordinated), municipality_id)
+    access = Access(
+        frozenset(roles), frozenset(team_ids), frozenset(coordinated), municipality_id, frozenset(coordinated_teams)
+    )
     setattr(user, _CACHE_ATTRIBUTE, access)
     return access
 
@@ -135,6 +140,12 @@ def can_register(user) -> bool:
 def can_manage_reports(user) -> bool:
     """Coordinators and administrators see dashboards and manage quarterly reports."""
     return has_role(user, REPORT_MANAGEMENT)
+
+
+def coordinates_team(user, team_id) -> bool:
+    """Administrators, and coordinators *of this team* (a social worker in one team may coordinate another)."""
+    user_access = access_for(user)
+    return user_access.is_administrator or team_id in user_access.coordinated_team_ids
 
 
 def municipality_id_of(user) -> int | None:

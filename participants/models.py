@@ -459,17 +459,9 @@ class Measurement(models.Model):
 def may_decide_erasure(user, participant: Participant) -> bool:
     """Whether ``user`` may request or confirm the erasure of ``participant``.
 
-    An administrator, or a coordinator *of the resident's team*. ``collectief.access`` knows a
-    user's roles and teams but not which role they hold in which team (a social worker in one
-    team may coordinate another), so this asks the membership itself: one small query.
+    An administrator, or a coordinator *of the resident's team* (decided in ``collectief.access``).
     """
-    from collectief.models import Membership
-
-    if access.is_administrator(user):
-        return True
-    return Membership.objects.filter(
-        user=user.pk, team=participant.team_id, role=Membership.Role.COORDINATOR
-    ).exists()
+    return access.coordinates_team(user, participant.team_id)
 
 
 class ErasureRequestQuerySet(models.QuerySet):
