@@ -101,6 +101,13 @@ _declare_crud("enrolment", view=True)
 _declare_crud("session", view=True)
 _declare_crud("attendance", view=True)
 _declare_crud("contributor")
+# The path from help request to group: the waiting list, series, status history and hand-over.
+_declare_crud("interest", view=True)
+_declare_crud("group_status")
+_declare_crud("hand_over")
+_declare_crud("group_check")
+declare("help_request_queue.viewed", VIEW)
+declare("bundling_board.viewed", VIEW)
 # Who may do what: roles are granted and taken away in the admin.
 _declare_crud("administrator", view=True)
 _declare_crud("membership", view=True)

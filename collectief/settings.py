@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "collectief",
     "participants",
     "groups",
+    "pathway",
     "imports",
     "reporting",
     "django.contrib.admin",

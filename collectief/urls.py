@@ -28,6 +28,7 @@ urlpatterns = [
     # The language switch is also offered on the login page.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("deelnemers/", include("participants.urls")),
+    path("", include("pathway.urls")),  # /ondersteuningsvragen/ and /collectieven/bundelen/
     path("collectieven/", include("groups.urls")),
     path("rapportage/", include("reporting.urls")),
     path("importeren/", include("imports.urls")),

@@ -7,6 +7,7 @@ from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import DateRangeField, RangeOperators
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models, transaction
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -24,7 +25,7 @@ from collectief.validators import (
     validate_head_count,
     validate_plausible_date,
 )
-from participants.models import ChangeWish, Participant
+from participants.models import ChangeWish, HelpRequest, Participant
 
 
 class GroupQuerySet(models.QuerySet):
@@ -144,6 +145,7 @@ class Group(models.Model):
     class Status(models.TextChoices):
         FORMING = "forming", _("Forming")
         RUNNING = "running", _("Running")
+        PHASING_OUT = "phasing_out", _("Phasing out")
         SELF_RUNNING = "self_running", _("Self-running")
         ENDED = "ended", _("Ended")
 
@@ -201,6 +203,13 @@ class Group(models.Model):
     handed_over_on = models.DateField(
         _("handed over on"), null=True, blank=True, validators=[validate_plausible_date]
     )
+    # A course runs as numbered series (Geld Telt: series 1, 2, 3, each with its own dates): each
+    # series is a group of its own, pointing at the one before. Empty: not part of a series.
+    previous_series = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="next_series",
+        verbose_name=_("previous series"),
+    )
+    series_number = models.PositiveSmallIntegerField(_("series number"), null=True, blank=True)
     external_id = models.CharField(_("external id"), max_length=50, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -279,8 +288,101 @@ class Group(models.Model):
 
     @property
     def is_logged_by_organisation(self) -> bool:
-        """Forming and running groups are logged; self-running and ended ones are not chased."""
-        return self.status in (self.Status.FORMING, self.Status.RUNNING)
+        """Forming, running and phasing-out groups are logged; self-running and ended ones are not."""
+        return self.status in (self.Status.FORMING, self.Status.RUNNING, self.Status.PHASING_OUT)
+
+    def places_taken(self, on: datetime.date | None = None) -> int:
+        """Residents enrolled on ``on`` or later (co-leads included): what capacity is measured against."""
+        return self.enrolments.not_ended(on).count()
+
+    def has_room(self, on: datetime.date | None = None, extra: int = 1) -> bool:
+        """Whether ``extra`` more residents fit; a group without a capacity always has room."""
+        return self.capacity is None or self.places_taken(on) + extra <= self.capacity
+
+
+class GroupStatusChange(models.Model):
+    """The dated history of a group's status: forming → running → phasing out → self-running/ended."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="status_changes")
+    status = models.CharField(_("status"), max_length=15, choices=Group.Status.choices)
+    date = models.DateField(_("date"), default=datetime.date.today, validators=[validate_plausible_date])
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["date", "id"]
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+
+    def __str__(self):
+        return f"{self.group} – {self.get_status_display()} ({self.date})"
+
+
+class HandOver(models.Model):
+    """Afbouwen: the plan for handing a group over to its residents, with a short checklist.
+
+    The co-leads are the group's enrolments with role co-lead; ``planned_on`` becomes the group's
+    ``handed_over_on`` when the hand-over is done (no roll call from that day on).
+    """
+
+    group = models.OneToOneField(Group, on_delete=models.CASCADE, related_name="hand_over")
+    planned_on = models.DateField(_("hand-over date"), validators=[validate_plausible_date])
+    contact_person = models.CharField(
+        _("contact person"), max_length=120, blank=True,
+        help_text=_("Who the group and the organisation can call after the hand-over."),
+    )
+    room_or_key = models.CharField(
+        _("room or key"), max_length=200, blank=True, help_text=_("Where the group meets and who has the key."),
+    )
+    agreements = models.TextField(
+        _("agreements"), max_length=1000, blank=True,
+        help_text=_("What was agreed: costs, materials, when to call the organisation."),
+    )
+    check_quarterly = models.BooleanField(
+        _('ask "draait het nog?" every quarter'), default=True,
+        help_text=_("The former social worker is asked each quarter whether the group still meets."),
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("hand-over")
+        verbose_name_plural = _("hand-overs")
+
+    def __str__(self):
+        return f"{self.group} – {self.planned_on}"
+
+
+class GroupCheck(models.Model):
+    """"Draait het nog?": a quarterly check of a self-running group by its former social worker.
+
+    Counted apart from the groups the organisation runs (never as sessions or residents).
+    """
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="checks")
+    date = models.DateField(_("date"), default=datetime.date.today, validators=[validate_plausible_date])
+    still_meets = models.BooleanField(_("the group still meets"))
+    approx_attendance = models.PositiveSmallIntegerField(
+        _("roughly how many come"), null=True, blank=True, validators=[MaxValueValidator(500)]
+    )
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = _("check: does it still run?")
+        verbose_name_plural = _("checks: does it still run?")
+
+    def __str__(self):
+        return f"{self.group} – {self.date}"
 
 
 def running_on(on: datetime.date, prefix: str = "") -> Q:
@@ -348,6 +450,12 @@ class Enrolment(models.Model):
     )
     change_wishes = models.ManyToManyField(
         ChangeWish, blank=True, related_name="enrolments", verbose_name=_("change wishes")
+    )
+    # The help request this enrolment answers (matched through the queue, the bundling board or the
+    # waiting list); empty for an enrolment made without one.
+    help_request = models.ForeignKey(
+        HelpRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="enrolments",
+        verbose_name=_("help request"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -543,3 +651,72 @@ class Attendance(models.Model):
 
     def __str__(self):
         return f"{self.participant} @ {self.session}: {self.status}"
+
+
+class InterestQuerySet(models.QuerySet):
+    def waiting(self):
+        """Interested or invited to a trial: still on the list."""
+        return self.filter(status__in=[Interest.Status.INTERESTED, Interest.Status.TRIAL])
+
+
+class Interest(models.Model):
+    """The waiting list (interest list) of a group: interested → trial session → enrolled, or withdrawn.
+
+    A resident is on a group's list at most once at a time. A trial resident is on the roll call of
+    the trial session with a "proef" badge, without being enrolled.
+    """
+
+    class Status(models.TextChoices):
+        INTERESTED = "interested", _("Interested")
+        TRIAL = "trial", _("Trial session")
+        ENROLLED = "enrolled", _("Enrolled")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="interests", verbose_name=_("group"))
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="interests", verbose_name=_("resident")
+    )
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.INTERESTED)
+    since = models.DateField(_("on the list since"), default=datetime.date.today, validators=[validate_plausible_date])
+    trial_session = models.ForeignKey(
+        "Session", on_delete=models.SET_NULL, null=True, blank=True, related_name="trial_interests",
+        verbose_name=_("trial session"),
+    )
+    help_request = models.ForeignKey(
+        HelpRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="interests",
+        verbose_name=_("help request"),
+    )
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("enrolment")
+    )
+    referral_source = models.CharField(
+        _("referred by"), max_length=12, choices=Enrolment.ReferralSource.choices, blank=True
+    )
+    ended_on = models.DateField(_("left the list on"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = InterestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["since", "id"]
+        verbose_name = _("interest")
+        verbose_name_plural = _("waiting list")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "participant"], condition=Q(status__in=["interested", "trial"]),
+                name="interest_once_per_group", violation_error_message=_(
+                    "This resident is already on the waiting list of this group."
+                ),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.participant} – {self.group}"
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.status in (self.Status.INTERESTED, self.Status.TRIAL)

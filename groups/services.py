@@ -15,10 +15,20 @@ from django.utils.translation import gettext as _
 
 from collectief.audit import residents_shown
 from collectief.models import EndReason, log_event
-from participants.models import Consent, Participant
-from participants.services import register_participant
+from participants.models import Consent, HelpRequest, Participant
+from participants.services import mark_matched, register_participant
 
-from .models import Attendance, Contributor, Enrolment, Group, Session
+from .models import (
+    Attendance,
+    Contributor,
+    Enrolment,
+    Group,
+    GroupCheck,
+    GroupStatusChange,
+    HandOver,
+    Interest,
+    Session,
+)
 
 SESSION_SLOT_CONSTRAINT = "unique_session_slot"
 # What a walk-in gives at the door: all that registering them needs.
@@ -31,6 +41,17 @@ class SlotTaken(Exception):
     def __init__(self, existing: Session | None):
         super().__init__("session slot taken")
         self.existing = existing
+
+
+class GroupFull(ValidationError):
+    """The group has no room: the resident goes on the waiting list instead (``enrol_or_wait``)."""
+
+    def __init__(self, group: Group):
+        self.group = group
+        super().__init__(
+            _("%(group)s is full (%(capacity)s places).") % {"group": group.name, "capacity": group.capacity},
+            code="full",
+        )
 
 
 class StaleSession(Exception):
@@ -60,14 +81,23 @@ def enrol(
     referral_source: str = "",
     via: str = "",
     other_team_consent: bool = False,
+    help_request: HelpRequest | None = None,
+    respect_capacity: bool = True,
 ) -> Enrolment:
     """Enrol a resident in a group; refused (ValidationError) when it overlaps an enrolment they hold.
 
     A resident of another team is seen by the group's team from now on: that needs their consent,
     which is recorded with the enrolment (``other_team_consent``), or the enrolment is refused.
+    A full group refuses with ``GroupFull`` (unless ``respect_capacity`` is off: a coordinator's
+    deliberate extra place). An open ``help_request`` of the resident is matched to the enrolment.
     """
+    if respect_capacity and not group.has_room(start_date):
+        raise GroupFull(group)
+    if help_request is not None and help_request.participant_id != participant.pk:
+        raise ValidationError(_("This help request belongs to another resident."))
     enrolment = Enrolment(
-        group=group, participant=participant, role=role, referral_source=referral_source, start_date=start_date
+        group=group, participant=participant, role=role, referral_source=referral_source, start_date=start_date,
+        help_request=help_request,
     )
     enrolment.full_clean(exclude=["change_wishes"])
     if participant.team_id != group.team_id:
@@ -80,8 +110,197 @@ def enrol(
     data = {"fields": ["participant", "role", "referral_source", "start_date"]}
     if via:
         data["via"] = via
+    if help_request is not None:
+        data["help_request"] = help_request.pk
     log_event(user, "enrolment.created", enrolment, data)
+    if help_request is not None and help_request.is_open:
+        mark_matched(user, help_request, enrolment_id=enrolment.pk)
     return enrolment
+
+
+# --- The waiting list ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_interest(
+    user, group: Group, participant: Participant, *, help_request: HelpRequest | None = None,
+    referral_source: str = "", since: datetime.date | None = None, via: str = "",
+) -> Interest:
+    """Put a resident on a group's waiting list (refused when already on it)."""
+    if not group.is_logged_by_organisation:
+        raise ValidationError(_("This group no longer takes new residents."))
+    if participant.team_id != group.team_id:
+        raise ValidationError(_("Only residents of the group's team can be put on its waiting list."))
+    if group.interests.waiting().filter(participant=participant).exists():
+        raise ValidationError(_("This resident is already on the waiting list of this group."))
+    interest = Interest(
+        group=group, participant=participant, help_request=help_request, referral_source=referral_source,
+        since=since or timezone.localdate(), created_by=user if getattr(user, "pk", None) else None,
+    )
+    interest.full_clean(exclude=["created_by"])
+    interest.save()
+    data = {"fields": ["group", "participant", "since"], "group": group.pk}
+    if via:
+        data["via"] = via
+    log_event(user, "interest.created", participant, data)
+    return interest
+
+
+@transaction.atomic
+def enrol_or_wait(
+    user, group: Group, participant: Participant, *, start_date: datetime.date,
+    help_request: HelpRequest | None = None, referral_source: str = "", via: str = "",
+) -> tuple[Enrolment | None, Interest | None]:
+    """Enrol when the group has room, else put the resident on its waiting list (overflow)."""
+    if group.has_room(start_date):
+        return enrol(user, group, participant, start_date=start_date, help_request=help_request,
+                     referral_source=referral_source, via=via), None
+    return None, add_interest(user, group, participant, help_request=help_request,
+                              referral_source=referral_source, via=via)
+
+
+@transaction.atomic
+def invite_to_trial(user, interest: Interest, session: Session) -> Interest:
+    """Invite a resident on the list to one session to try the group ("proef")."""
+    if not interest.is_waiting:
+        raise ValidationError(_("This resident is no longer on the waiting list."))
+    if session.group_id != interest.group_id:
+        raise ValidationError(_("Choose a session of this group."))
+    interest.status, interest.trial_session = Interest.Status.TRIAL, session
+    interest.save(update_fields=["status", "trial_session", "updated_at"])
+    log_event(user, "interest.updated", interest.participant,
+              {"fields": ["status", "trial_session"], "group": interest.group_id, "status": interest.status})
+    return interest
+
+
+@transaction.atomic
+def enrol_from_list(
+    user, interest: Interest, *, start_date: datetime.date | None = None, respect_capacity: bool = True
+) -> Enrolment:
+    """One tap: enrol a resident from the waiting list (their help request is matched)."""
+    if not interest.is_waiting:
+        raise ValidationError(_("This resident is no longer on the waiting list."))
+    enrolment = enrol(
+        user, interest.group, interest.participant, start_date=start_date or timezone.localdate(),
+        help_request=interest.help_request if interest.help_request_id else None,
+        referral_source=interest.referral_source, via="waiting_list", respect_capacity=respect_capacity,
+    )
+    interest.status, interest.enrolment, interest.ended_on = Interest.Status.ENROLLED, enrolment, timezone.localdate()
+    interest.save(update_fields=["status", "enrolment", "ended_on", "updated_at"])
+    log_event(user, "interest.updated", interest.participant,
+              {"fields": ["status", "enrolment"], "group": interest.group_id, "status": interest.status})
+    return enrolment
+
+
+@transaction.atomic
+def withdraw_interest(user, interest: Interest) -> Interest:
+    """The resident leaves the waiting list (no longer interested, found something else)."""
+    if not interest.is_waiting:
+        raise ValidationError(_("This resident is no longer on the waiting list."))
+    interest.status, interest.ended_on = Interest.Status.WITHDRAWN, timezone.localdate()
+    interest.save(update_fields=["status", "ended_on", "updated_at"])
+    log_event(user, "interest.updated", interest.participant,
+              {"fields": ["status"], "group": interest.group_id, "status": interest.status})
+    return interest
+
+
+# --- Series ----------------------------------------------------------------------------------------
+
+# What a next series copies from the one before: everything but dates, status and people.
+SERIES_COPIED = (
+    "name", "public_name", "kind", "theme", "framework", "team", "neighbourhood", "location", "rhythm",
+    "usual_weekday", "usual_time", "usual_duration_minutes", "planned_sessions", "capacity",
+)
+
+
+@transaction.atomic
+def plan_next_series(user, group: Group, *, start_date: datetime.date) -> Group:
+    """A course's next series: a new group with the same set-up, numbered one higher."""
+    if getattr(group, "next_series", None) is not None:
+        raise ValidationError(_("The next series of this course is already planned."))
+    if group.series_number is None:
+        group.series_number = 1
+        group.save(update_fields=["series_number", "updated_at"])
+    following = Group(**{name: getattr(group, name) for name in SERIES_COPIED})
+    following.previous_series, following.series_number = group, group.series_number + 1
+    following.start_date, following.status = start_date, Group.Status.FORMING
+    following.full_clean()
+    following.save()
+    following.life_domains.set(group.life_domains.all())
+    following.facilitators.set(group.facilitators.all())
+    following.contributors.set(group.contributors.all())
+    log_event(user, "group.created", following,
+              {"fields": ["series_number", "start_date"], "previous_series": group.pk})
+    return following
+
+
+@transaction.atomic
+def end_into_next_series(user, enrolment: Enrolment, *, end_date: datetime.date) -> Enrolment:
+    """End an enrolment with "next series" and enrol the resident in the course's next series."""
+    following = getattr(enrolment.group, "next_series", None)
+    if following is None:
+        raise ValidationError(_("Plan the next series of this course first."))
+    end_enrolment(user, enrolment, end_date=end_date, end_reason=EndReason.objects.get(code="next_series"))
+    start = max(following.start_date, end_date + datetime.timedelta(days=1))
+    return enrol(user, following, enrolment.participant, start_date=start, role=enrolment.role,
+                 referral_source=enrolment.referral_source, via="next_series")
+
+
+# --- Status history and hand-over -----------------------------------------------------------------
+
+
+@transaction.atomic
+def change_group_status(user, group: Group, status: str, *, on: datetime.date | None = None, note: str = "") -> Group:
+    """Move a group on (forming → running → phasing out → self-running or ended), keeping the history.
+
+    Self-running sets the hand-over date (no roll call from that day on); ended sets the end date.
+    """
+    on = on or timezone.localdate()
+    fields = ["status"]
+    group.status = status
+    if status == Group.Status.SELF_RUNNING:
+        group.handed_over_on = group.handed_over_on or on
+        fields.append("handed_over_on")
+    elif status == Group.Status.ENDED:
+        group.end_date = group.end_date or on
+        fields.append("end_date")
+    group.full_clean()
+    group.save(update_fields=[*fields, "updated_at"])
+    change = GroupStatusChange(group=group, status=status, date=on, note=note,
+                               changed_by=user if getattr(user, "pk", None) else None)
+    change.full_clean(exclude=["group", "changed_by"])
+    change.save()
+    log_event(user, "group.updated", group, {"fields": fields, "status": status})
+    return group
+
+
+@transaction.atomic
+def save_hand_over(user, hand_over: HandOver, *, fields=()) -> HandOver:
+    """Start or update the phase-out plan: the group moves to "phasing out" when it starts."""
+    created = hand_over.pk is None
+    hand_over.updated_by = user if getattr(user, "pk", None) else None
+    hand_over.full_clean(exclude=["updated_by"])
+    hand_over.save()
+    log_event(user, "hand_over.created" if created else "hand_over.updated", hand_over,
+              {"fields": sorted(fields), "group": hand_over.group_id})
+    group = hand_over.group
+    if group.status in (Group.Status.FORMING, Group.Status.RUNNING):
+        change_group_status(user, group, Group.Status.PHASING_OUT, note="")
+    return hand_over
+
+
+@transaction.atomic
+def record_check(user, group: Group, *, still_meets: bool, approx_attendance: int | None = None,
+                 on: datetime.date | None = None) -> GroupCheck:
+    """"Draait het nog?" for a self-running group."""
+    if group.status != Group.Status.SELF_RUNNING:
+        raise ValidationError(_("Only a self-running group is checked this way."))
+    check = GroupCheck(group=group, still_meets=still_meets, approx_attendance=approx_attendance,
+                       date=on or timezone.localdate(), checked_by=user if getattr(user, "pk", None) else None)
+    check.full_clean(exclude=["group", "checked_by"])
+    check.save()
+    log_event(user, "group_check.created", check, {"group": group.pk, "still_meets": still_meets})
+    return check
 
 
 @transaction.atomic

@@ -308,7 +308,7 @@ def _enrol(request, group, form, full, enrolled) -> bool:
         services.enrol(request.user, group, participant, role=form.cleaned_data["role"],
                        referral_source=form.cleaned_data["referral_source"],
                        start_date=form.cleaned_data["start_date"],
-                       other_team_consent=form.cleaned_data["consent_other_team"])
+                       other_team_consent=form.cleaned_data["consent_other_team"], respect_capacity=False)
     except ValidationError as error:
         form.add_error(None, error.messages)
         return False

@@ -4,6 +4,7 @@ import datetime
 import unicodedata
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.lookups import Unaccent
 from django.contrib.postgres.search import TrigramSimilarity
 from django.core.exceptions import ValidationError
@@ -55,6 +56,13 @@ def birth_date_variants(day: datetime.date) -> set[datetime.date]:
         except ValueError:
             continue
     return variants
+
+
+# Monday = 0, as datetime.date.weekday() and groups.Group.usual_weekday.
+WEEKDAYS = [
+    (0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thursday")), (4, _("Friday")),
+    (5, _("Saturday")), (6, _("Sunday")),
+]
 
 
 class ParticipantQuerySet(models.QuerySet):
@@ -198,6 +206,9 @@ class Participant(models.Model):
     external_id = models.CharField(_("external id"), max_length=50, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Raised by every save of the personal data: a save against an older version is a concurrent
+    # edit, shown to the user instead of overwriting (issue 10).
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -326,7 +337,13 @@ class ChangeWish(models.Model):
 
 
 class HelpRequest(models.Model):
-    """Ondersteuningsvraag, with the route chosen and, when individual, the *tenzij* reason."""
+    """Ondersteuningsvraag: weighed for a group first ("collectief, tenzij"), then matched or closed.
+
+    ``route`` and ``tenzij_reason`` hold the current weighing; every change is kept in
+    ``RouteChange`` (who, when, why). A request ends as *matched* (to an enrolment in a group —
+    ``groups.Enrolment.help_request`` points here — or to individual support) or *closed* with a
+    reason; ``closed_on`` is the day it left the queue either way.
+    """
 
     class Route(models.TextChoices):
         COLLECTIVE = "collective", _("Collective")
@@ -335,13 +352,36 @@ class HelpRequest(models.Model):
         UNDECIDED = "undecided", _("Undecided")
 
     class TenzijReason(models.TextChoices):
+        # Codes are a contract (DESIGN, help_requests.csv); labels may change.
         TOO_COMPLEX = "too_complex", _("Too complex for a group")
         NOT_YET = "not_yet", _("Shame / not yet ready")
         NO_GROUP = "no_group", _("No suitable group")
         PRACTICAL = "practical", _("Practical barrier")
         CRISIS = "crisis", _("Crisis")
         DECLINES = "declines", _("Resident declines")
+        CLARIFY_FIRST = "clarify_first", _("Clarify the question first")
+        LANGUAGE = "language", _("Language")
+        TIME_DOES_NOT_FIT = "time_does_not_fit", _("Day or time does not fit")
+        TRANSPORT = "transport", _("Transport")
         OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        MATCHED = "matched", _("Matched")
+        CLOSED = "closed", _("Closed")
+
+    class CloseReason(models.TextChoices):
+        SOLVED = "solved", _("Question answered or solved")
+        ELSEWHERE = "elsewhere", _("Helped elsewhere")
+        NO_LONGER_NEEDED = "no_longer_needed", _("No longer needed")
+        NOT_REACHABLE = "not_reachable", _("Resident not reachable")
+        MOVED = "moved", _("Moved away")
+        OTHER = "other", _("Other")
+
+    class Daypart(models.TextChoices):
+        MORNING = "morning", _("Morning")
+        AFTERNOON = "afternoon", _("Afternoon")
+        EVENING = "evening", _("Evening")
 
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="help_requests")
     theme = models.CharField(_("theme"), max_length=200)
@@ -354,15 +394,36 @@ class HelpRequest(models.Model):
     date = models.DateField(_("date"), default=datetime.date.today, validators=[validate_not_in_future])
     route = models.CharField(_("route"), max_length=12, choices=Route.choices, default=Route.UNDECIDED)
     tenzij_reason = models.CharField(
-        _("reason for individual support"), max_length=12, choices=TenzijReason.choices, blank=True
+        _("reason for individual support"), max_length=20, choices=TenzijReason.choices, blank=True
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    close_reason = models.CharField(
+        _("reason for closing"), max_length=20, choices=CloseReason.choices, blank=True
+    )
+    matched_support = models.ForeignKey(
+        "IndividualSupport", on_delete=models.SET_NULL, null=True, blank=True, related_name="help_requests",
+        verbose_name=_("matched to individual support"),
+    )
+    # The days and dayparts that suit the resident (empty: not asked yet / anything goes).
+    preferred_days = ArrayField(
+        models.PositiveSmallIntegerField(choices=WEEKDAYS), blank=True, default=list,
+        verbose_name=_("days that suit"),
+    )
+    preferred_dayparts = ArrayField(
+        models.CharField(max_length=10, choices=Daypart.choices), blank=True, default=list,
+        verbose_name=_("times of day that suit"),
     )
     closed_on = models.DateField(_("closed on"), null=True, blank=True, validators=[validate_not_in_future])
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-date", "-id"]
         verbose_name = _("help request")
         verbose_name_plural = _("help requests")
+        indexes = [models.Index(fields=["status", "date"], name="helprequest_status_date")]
 
     def __str__(self):
         return self.theme
@@ -375,9 +436,49 @@ class HelpRequest(models.Model):
             )
         if self.route in (self.Route.COLLECTIVE, self.Route.UNDECIDED):
             self.tenzij_reason = ""
+        if self.status == self.Status.CLOSED and not self.close_reason:
+            raise ValidationError({"close_reason": _("Say why the request is closed.")})
+        if self.status == self.Status.OPEN:
+            self.close_reason = ""
         check_period(self.date, self.closed_on, end_field="closed_on", message=_(
             "The closing date cannot be before the date of the request."
         ))
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+
+class RouteChange(models.Model):
+    """One step of weighing a help request: the route chosen on a day, by whom and why.
+
+    The newest row is the request's current route (copied onto ``HelpRequest.route``); a route may
+    change over time ("eerst vraag verhelderen", then a group), and every step is kept.
+    """
+
+    help_request = models.ForeignKey(HelpRequest, on_delete=models.CASCADE, related_name="route_changes")
+    route = models.CharField(_("route"), max_length=12, choices=HelpRequest.Route.choices)
+    tenzij_reason = models.CharField(
+        _("reason for individual support"), max_length=20, choices=HelpRequest.TenzijReason.choices, blank=True
+    )
+    date = models.DateField(_("date"), default=datetime.date.today, validators=[validate_not_in_future])
+    why = models.CharField(
+        _("why"), max_length=300, blank=True,
+        help_text=_("A short reason, without sensitive details."),
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["date", "id"]
+        verbose_name = _("route change")
+        verbose_name_plural = _("route changes")
+
+    def __str__(self):
+        return f"{self.get_route_display()} ({self.date})"
 
 
 class IndividualSupport(models.Model):

@@ -6,6 +6,7 @@ registration page and future callers (bundling board, API) register a resident t
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
@@ -13,7 +14,15 @@ from django.utils.translation import gettext_lazy as _
 
 from collectief.models import PostcodeArea, log_event
 
-from .models import Consent, ErasureRequest, HelpRequest, Participant, may_decide_erasure
+from .models import (
+    Consent,
+    ErasureRequest,
+    HelpRequest,
+    IndividualSupport,
+    Participant,
+    RouteChange,
+    may_decide_erasure,
+)
 
 # What an anonymised resident looks like (services.erase_participant). The birth date is a fixed
 # date: no figure uses age (reporting/kpi.py), so not even the year is kept.
@@ -57,21 +66,114 @@ def register_participant(
 
 
 @transaction.atomic
-def route_help_request(user, help_request: HelpRequest, *, fields=()) -> HelpRequest:
+def route_help_request(user, help_request: HelpRequest, *, fields=(), why: str = "") -> HelpRequest:
     """Save a help request with the route chosen for it (and, when individual, the *tenzij* reason).
 
-    The model decides what a valid route is (``HelpRequest.clean``); the event is logged against
-    the resident, so "who touched this resident's record" stays one lookup.
+    The model decides what a valid route is (``HelpRequest.clean``); a new request, or a changed
+    route, adds a step to the route history (``RouteChange``: who, when, why). The event is logged
+    against the resident, so "who touched this resident's record" stays one lookup.
     """
     created = help_request.pk is None
+    before = None if created else HelpRequest.objects.filter(pk=help_request.pk).values_list(
+        "route", "tenzij_reason"
+    ).first()
+    if created and help_request.created_by_id is None and getattr(user, "pk", None):
+        help_request.created_by = user
     help_request.full_clean()
     help_request.save()
+    if before != (help_request.route, help_request.tenzij_reason):
+        _route_step(user, help_request, why, on=help_request.date if created else None)
     log_event(
         user,
         "help_request.created" if created else "help_request.updated",
         help_request.participant,
         {"help_request": help_request.pk, "fields": sorted(fields), "route": help_request.route},
     )
+    return help_request
+
+
+def _route_step(user, help_request: HelpRequest, why: str, on: datetime.date | None = None) -> RouteChange:
+    step = RouteChange(
+        help_request=help_request, route=help_request.route, tenzij_reason=help_request.tenzij_reason,
+        date=on or timezone.localdate(), why=why, changed_by=user if getattr(user, "pk", None) else None,
+    )
+    step.full_clean(exclude=["help_request", "changed_by"])
+    step.save()
+    return step
+
+
+@transaction.atomic
+def weigh_request(
+    user, help_request: HelpRequest, *, route: str, tenzij_reason: str = "", why: str = ""
+) -> HelpRequest:
+    """The weighing step of "collectief, tenzij": record the route chosen today, and why.
+
+    Every step is kept (``RouteChange``), also when the route stays the same with a new reason.
+    Only an open request is weighed.
+    """
+    if not help_request.is_open:
+        raise ValidationError(_("This request is no longer open."))
+    help_request.route, help_request.tenzij_reason = route, tenzij_reason
+    help_request.full_clean()
+    help_request.save(update_fields=["route", "tenzij_reason"])
+    _route_step(user, help_request, why)
+    log_event(user, "help_request.updated", help_request.participant,
+              {"help_request": help_request.pk, "fields": ["route", "tenzij_reason"], "route": route})
+    return help_request
+
+
+def mark_matched(user, help_request: HelpRequest, *, support: IndividualSupport | None = None,
+                 enrolment_id: int | None = None) -> HelpRequest:
+    """The request is answered: by an enrolment in a group (``groups.services`` links it) or by
+    individual support. Call inside the transaction that made the enrolment or support."""
+    if not help_request.is_open:
+        raise ValidationError(_("This request is no longer open."))
+    help_request.status = HelpRequest.Status.MATCHED
+    help_request.closed_on = timezone.localdate()
+    fields = ["status", "closed_on"]
+    if support is not None:
+        help_request.matched_support = support
+        fields.append("matched_support")
+    help_request.full_clean()
+    help_request.save(update_fields=fields)
+    data = {"help_request": help_request.pk, "fields": fields, "status": help_request.status}
+    if enrolment_id:
+        data["enrolment"] = enrolment_id
+    log_event(user, "help_request.updated", help_request.participant, data)
+    return help_request
+
+
+@transaction.atomic
+def match_to_support(user, help_request: HelpRequest, support: IndividualSupport) -> HelpRequest:
+    """Answer the request with a period of individual support of the same resident."""
+    if support.participant_id != help_request.participant_id:
+        raise ValidationError(_("This support belongs to another resident."))
+    return mark_matched(user, help_request, support=support)
+
+
+@transaction.atomic
+def close_request(user, help_request: HelpRequest, *, reason: str, on: datetime.date | None = None) -> HelpRequest:
+    """Close an open request without a match, for a reason (answered, helped elsewhere, …)."""
+    if not help_request.is_open:
+        raise ValidationError(_("This request is no longer open."))
+    help_request.status = HelpRequest.Status.CLOSED
+    help_request.close_reason = reason
+    help_request.closed_on = on or timezone.localdate()
+    help_request.full_clean()
+    help_request.save(update_fields=["status", "close_reason", "closed_on"])
+    log_event(user, "help_request.updated", help_request.participant,
+              {"help_request": help_request.pk, "fields": ["status", "close_reason", "closed_on"],
+               "status": help_request.status})
+    return help_request
+
+
+@transaction.atomic
+def reopen_request(user, help_request: HelpRequest) -> HelpRequest:
+    """Undo a close (a mistake, or the resident comes back with the same question)."""
+    help_request.status, help_request.close_reason, help_request.closed_on = HelpRequest.Status.OPEN, "", None
+    help_request.save(update_fields=["status", "close_reason", "closed_on"])
+    log_event(user, "help_request.updated", help_request.participant,
+              {"help_request": help_request.pk, "fields": ["status"], "status": help_request.status})
     return help_request
 
 

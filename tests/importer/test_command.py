@@ -307,7 +307,7 @@ GROUP = "G1,Geld Telt,support,,financien,,Leeuwarden,Noord,,2024-01-01,,running"
         ("groups.csv", "G1,Geld Telt,support,,,,Leeuwarden,Noord,,2024-03-01,2024-02-01,running", "end_date",
          "ligt vóór de startdatum"),
         ("groups.csv", "G1,Geld Telt,support,,,,Leeuwarden,Noord,,2024-01-01,,open", "status",
-         "forming, running, self_running, ended"),
+         "forming, running, phasing_out, self_running, ended"),
         ("sessions.csv", "S1,G1,2024-01-08,25:00,90,held,,0", "start_time", "geen geldige tijd"),
         ("sessions.csv", "S1,G1,2024-01-08,10:00,-5,held,,0", "duration_minutes", "negatief"),
         ("sessions.csv", "S1,G1,2024-01-08,10:00,90,held,,99999999999999999999", "head_count",
