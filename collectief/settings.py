@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "participants",
     "groups",
     "pathway",
+    "outcomes",
     "imports",
     "reporting",
     "django.contrib.admin",
