@@ -108,6 +108,10 @@ _declare_crud("hand_over")
 _declare_crud("group_check")
 declare("help_request_queue.viewed", VIEW)
 declare("bundling_board.viewed", VIEW)
+# Outcomes: stories (anonymous survey responses are not personal data, but their entry is logged).
+_declare_crud("story", view=True)
+_declare_crud("survey_response")
+_declare_crud("survey_link")
 # Who may do what: roles are granted and taken away in the admin.
 _declare_crud("administrator", view=True)
 _declare_crud("membership", view=True)

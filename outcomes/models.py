@@ -170,3 +170,62 @@ class SurveyLink(models.Model):
 
     def __str__(self):
         return f"{self.group} – {self.get_moment_display()}"
+
+
+class StoryQuerySet(models.QuerySet):
+    def with_consent(self):
+        """Stories that may be used now: anonymous ones (no resident linked) and those whose resident's
+        newest "quote in a report" consent is given. A withdrawn consent excludes the story from then on."""
+        from participants.models import Consent
+
+        newest = Consent.objects.filter(
+            participant=models.OuterRef("participant"), purpose=Consent.Purpose.QUOTE_REPORT
+        ).order_by("-date", "-created_at", "-id").values("given")[:1]
+        return self.annotate(quote_consent=models.Subquery(newest)).filter(
+            Q(participant__isnull=True) | Q(quote_consent=True)
+        )
+
+    def from_groups_of_at_least(self, minimum: int):
+        """Stories of groups that had at least ``minimum`` residents enrolled (ever)."""
+        return self.annotate(
+            group_size=models.Count("group__enrolments__participant", distinct=True)
+        ).filter(group_size__gte=minimum)
+
+
+class Story(models.Model):
+    """A resident's story of what the group meant (verhaal), under a chosen (fictitious) first name.
+
+    Stored only with the resident's consent to be quoted (``Consent.Purpose.QUOTE_REPORT``); a
+    story may also be written without naming a resident at all (the group's own words). Never
+    offered for a report from a group of fewer than 5 residents, nor once the consent is withdrawn.
+    """
+
+    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="stories", verbose_name=_("group"))
+    participant = models.ForeignKey(
+        "participants.Participant", on_delete=models.SET_NULL, null=True, blank=True, related_name="stories",
+        verbose_name=_("resident"), help_text=_("Only with the resident's consent to be quoted."),
+    )
+    display_name = models.CharField(
+        _("name shown"), max_length=40, help_text=_("A chosen (fictitious) first name, never the real one."),
+    )
+    text = models.TextField(_("story"), max_length=3000)
+    date = models.DateField(_("date"), validators=[validate_plausible_date, validate_not_in_future])
+    tags = models.ManyToManyField(ThemeTag, blank=True, related_name="stories", verbose_name=_("what the group meant"))
+    chosen_for_year = models.PositiveSmallIntegerField(
+        _("chosen for the yearly report of"), null=True, blank=True,
+        help_text=_("At most three stories per year are chosen by the coordinator."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = StoryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = _("story")
+        verbose_name_plural = _("stories")
+
+    def __str__(self):
+        return f"{self.display_name} – {self.group}"
