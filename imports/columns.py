@@ -261,10 +261,14 @@ class Postcode(Column):
 
 
 class Reference(Column):
-    """The external id of a row of another file (``kind``: participant, group, session)."""
+    """The external id of a row of another file (``kind``: participant, group, session).
 
-    def __init__(self, name, field, *, kind: str):
-        super().__init__(name, field, required=True)
+    Required unless ``required=False`` (then an empty cell gives None, e.g. help_requests.csv's
+    matched_group).
+    """
+
+    def __init__(self, name, field, *, kind: str, required: bool = True):
+        super().__init__(name, field, required=required)
         self.kind = kind
 
     def prepare(self, ctx, rows):
@@ -272,7 +276,8 @@ class Reference(Column):
 
     def clean(self, value, row, ctx):
         if not value:
-            row.error(self.name, _("This column is empty; an external id is required."))
+            if self.required:
+                row.error(self.name, _("This column is empty; an external id is required."))
             return None
         found = ctx.lookups.reference(self.kind, value)
         if found is None:

@@ -336,6 +336,37 @@ class ChangeWish(models.Model):
         check_period(self.start_date, self.end_date)
 
 
+class ChangeWishNote(models.Model):
+    """The thread of a change wish: an earlier or new wording, or how it stands at the end of a group.
+
+    The question people come with is often not the one they end up working on: a new wording keeps
+    the old one here (``REWORDED`` holds the text as it was before). At the end of an enrolment
+    "hoe staat het met je veranderwens?" is answered in the resident's own words (``REFLECTION``).
+    """
+
+    class Kind(models.TextChoices):
+        REWORDED = "reworded", _("Earlier wording")
+        REFLECTION = "reflection", _("How it stands now")
+
+    change_wish = models.ForeignKey(ChangeWish, on_delete=models.CASCADE, related_name="notes")
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    text = models.TextField(_("in the resident's own words"), max_length=1000)
+    date = models.DateField(_("date"), default=datetime.date.today, validators=[validate_not_in_future])
+    enrolment_id = models.PositiveIntegerField(null=True, blank=True, editable=False)  # the group it ended with
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["date", "id"]
+        verbose_name = _("change wish note")
+        verbose_name_plural = _("change wish history")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.date})"
+
+
 class HelpRequest(models.Model):
     """Ondersteuningsvraag: weighed for a group first ("collectief, tenzij"), then matched or closed.
 
@@ -414,6 +445,8 @@ class HelpRequest(models.Model):
         verbose_name=_("times of day that suit"),
     )
     closed_on = models.DateField(_("closed on"), null=True, blank=True, validators=[validate_not_in_future])
+    # The id in a previous system: help_requests.csv upserts by it (imports/files/help_requests.py).
+    external_id = models.CharField(_("external id"), max_length=50, null=True, blank=True, unique=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -547,6 +580,16 @@ class Measurement(models.Model):
     kwaliteit_van_leven = models.PositiveSmallIntegerField(_("quality of life"), validators=SCORE)
     meedoen = models.PositiveSmallIntegerField(_("participation"), validators=SCORE)
     dagelijks_functioneren = models.PositiveSmallIntegerField(_("daily functioning"), validators=SCORE)
+    # "Hier wil ik over praten": the dimensions the resident wants to talk about (codes of DIMENSIONS).
+    talk_about = ArrayField(
+        models.CharField(max_length=30), blank=True, default=list, verbose_name=_("I want to talk about this"),
+    )
+
+    # The six dimensions, as descriptive labels only (not the licensed questionnaire).
+    DIMENSIONS = (
+        "lichaamsfuncties", "mentaal_welbevinden", "zingeving", "kwaliteit_van_leven", "meedoen",
+        "dagelijks_functioneren",
+    )
 
     class Meta:
         ordering = ["-date"]

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from collectief.models import PostcodeArea, log_event
 
 from .models import (
+    ChangeWishNote,
     Consent,
     ErasureRequest,
     HelpRequest,
@@ -178,6 +179,27 @@ def reopen_request(user, help_request: HelpRequest) -> HelpRequest:
 
 
 @transaction.atomic
+def set_preferred_times(user, help_request: HelpRequest, *, days=(), dayparts=()) -> HelpRequest:
+    """Record the days and dayparts that suit the resident for this request (none: not asked yet).
+
+    Kept in the week's order (Monday first; morning, afternoon, evening), so the queue, the board's
+    daypart facet and the audit trail read the same whatever order the boxes were ticked in.
+    """
+    names = ["preferred_days", "preferred_dayparts"]
+    before = [list(getattr(help_request, name)) for name in names]
+    help_request.preferred_days = sorted({int(day) for day in days})
+    help_request.preferred_dayparts = list(dict.fromkeys(dayparts))
+    help_request.clean_fields(exclude=[f.name for f in HelpRequest._meta.fields if f.name not in names])
+    order = [code for code, _label in HelpRequest.Daypart.choices]
+    help_request.preferred_dayparts.sort(key=order.index)
+    help_request.save(update_fields=names)
+    changed = [name for name, old in zip(names, before, strict=True) if getattr(help_request, name) != old]
+    log_event(user, "help_request.updated", help_request.participant,
+              {"help_request": help_request.pk, "fields": changed})
+    return help_request
+
+
+@transaction.atomic
 def record_consent(user, consent: Consent) -> ErasureRequest | None:
     """Save a consent decision and audit it; withdrawn registration consent starts the erasure route.
 
@@ -296,7 +318,12 @@ def _anonymise(participant: Participant, now) -> dict:
     return {
         "consents": participant.consents.update(recorded_by=None),
         "change_wishes": participant.change_wishes.update(text="", life_domain=None),
-        "help_requests": participant.help_requests.update(theme="", life_domain=None),
+        "help_requests": participant.help_requests.update(theme="", life_domain=None, external_id=None),
+        # Free text about the resident: why a route was chosen, earlier wordings of a change wish.
+        "route_changes": RouteChange.objects.filter(help_request__participant=participant).update(why=""),
+        "change_wish_notes": ChangeWishNote.objects.filter(change_wish__participant=participant).update(text=""),
+        # A story is told with consent to be quoted; erasure ends that: the stories go.
+        "stories": participant.stories.all().delete()[0],
         # The product can say much (debt counselling); each row keeps a unique stand-in, because
         # (participant, product, framework, start date) is unique.
         "individual_supports": participant.individual_supports.update(
