@@ -305,6 +305,8 @@ OTP_TOTP_ISSUER = ORGANISATION_NAME
 # Counts from 1 up to this number minus one are shown as "<N" in everything that leaves
 # the organisation (PDF, CSV, municipality pages).
 SMALL_NUMBER_THRESHOLD = env_int("SMALL_NUMBER_THRESHOLD", 5)
+# The bundling board marks a bundle of this many open help requests "genoeg voor een groep".
+BUNDLE_THRESHOLD = env_int("BUNDLE_THRESHOLD", 3)
 
 # Retention (docs/privacy.md): residents without activity get an erasure request after this many
 # months (two coordinators confirm it); short session notes are blanked after this many months.
