@@ -12,11 +12,26 @@ anything leaves the organisation.
 
 import datetime
 
-from django.db.models import Count, F, Q, Sum, Value
+from django.conf import settings
+from django.db.models import (
+    Aggregate,
+    Count,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 
 from collectief.models import EndReason, GroupKind, LifeDomain, MunicipalityTarget
 from groups.models import Attendance, Enrolment, Group, Session
-from participants.models import IndividualSupport
+from participants.models import HelpRequest, IndividualSupport, RouteChange
 
 from . import metrics
 from .periods import Period
@@ -32,6 +47,35 @@ NO_NEIGHBOURHOOD = ""
 UNKNOWN_REFERRAL = ""
 
 PRESENT = Q(status=Attendance.Status.PRESENT)
+# requests_by_route: every route, also with 0 (DESIGN.md).
+ROUTES = tuple(HelpRequest.Route.values)
+# Routes that carry a *tenzij* reason, and the routes the bundling board weighs for a group.
+NOT_ONLY_COLLECTIVE = (HelpRequest.Route.INDIVIDUAL, HelpRequest.Route.COMBINED)
+BUNDLEABLE_ROUTES = (HelpRequest.Route.COLLECTIVE, HelpRequest.Route.UNDECIDED)
+# tenzij_reasons key for an individual or combined request without a reason (only when any).
+NO_REASON = ""
+
+
+class _DaysBetween(Func):
+    """``later - earlier`` of two date columns: PostgreSQL's ``date - date`` is a whole number of days."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = " - "
+    output_field = IntegerField()
+
+
+class _PercentileCont(Aggregate):
+    """PostgreSQL ``percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)``: the continuous
+    percentile (interpolated between the two nearest values), NULL over no rows."""
+
+    function = "percentile_cont"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression, fraction: float, **extra):
+        if not 0 <= fraction <= 1:
+            raise ValueError("A percentile lies between 0 and 1.")
+        super().__init__(expression, fraction=repr(float(fraction)), **extra)
 
 
 def counting_kinds():
@@ -212,7 +256,9 @@ def compute_kpis(municipality, period: Period) -> dict:
         "target": _target(mid, period, counting),  # queries 11-12
         "walk_ins": walk_ins,
         "self_running_groups": changes["self_running_groups"],
-        **_flows(mid, period, counting, reason_codes),  # query 13
+        "requests_by_route": _routes_at_end(mid, period)[0],  # query 13
+        **_waiting_days(mid, period, counting),  # query 14
+        **_flows(mid, period, counting, reason_codes),  # query 15
     }
 
 
@@ -251,6 +297,151 @@ def _flows(mid: int, period: Period, counting: set[str], reasons: list[str]) -> 
             reason = row["end_reason_id"] or UNKNOWN_REFERRAL
             outflow[reason] = outflow.get(reason, 0) + row["outflow"]
     return {"inflow_by_referral": inflow, "outflow_by_end_reason": outflow}
+
+
+def _route_at(end: datetime.date, field: str):
+    """A help request's ``route`` (or ``tenzij_reason``) at the end of ``end``: that of the newest step
+    of its route history dated on or before it (the later one of a day), else the request's own.
+
+    Every request gets its first step on its own date (``participants.services``, the migration
+    that made the history), so the fallback is for requests made outside the services (an
+    import, a test) without any history: their own route is all that is known.
+    """
+    newest = RouteChange.objects.filter(help_request=OuterRef("pk"), date__lte=end).order_by("-date", "-id")
+    return Coalesce(Subquery(newest.values(field)[:1]), F(field))
+
+
+def _routes_at_end(mid: int, period: Period) -> tuple[dict, dict]:
+    """requests_by_route and the *tenzij* reasons, in one query.
+
+    The help requests of residents of M (by their team) dated in P, counted by the route they had
+    at the end of P (every route, 0 when none); and those whose route then was individual or
+    combined by the *tenzij* reason of that same step (every reason, 0 when none; ``""`` for
+    requests without a reason, only when there are any).
+    """
+    rows = (
+        HelpRequest.objects.filter(
+            participant__team__municipality_id=mid, date__gte=period.start, date__lte=period.end
+        )
+        .annotate(route_then=_route_at(period.end, "route"), reason_then=_route_at(period.end, "tenzij_reason"))
+        .values("route_then", "reason_then")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    by_route = dict.fromkeys(ROUTES, 0)
+    reasons = dict.fromkeys(HelpRequest.TenzijReason.values, 0)
+    for row in rows:  # one row per route x reason: a handful
+        route, n = row["route_then"], row["n"]
+        by_route[route] = by_route.get(route, 0) + n
+        if route in NOT_ONLY_COLLECTIVE:
+            reason = row["reason_then"] or NO_REASON
+            reasons[reason] = reasons.get(reason, 0) + n
+    return by_route, reasons
+
+
+def _waiting_query(mid: int, period: Period, counting):
+    """The help requests whose resident's first session attended lies in P, with ``waiting_days``.
+
+    The first session attended: the resident's first *present* mark at a held session of a
+    counting-kind group of M that the request was matched to (an enrolment points to the
+    request), dated on or after the request date and before the group's hand-over date.
+    ``waiting_days``: from the request date to that session. One pass, grouped per request: the
+    marks after P cannot change whether the first one lies in P, so they are not read.
+    """
+    via = "enrolments__group__"
+    return (
+        HelpRequest.objects.filter(
+            Q(**{f"{via}handed_over_on__isnull": True}) | Q(**{f"{via}sessions__date__lt": F(f"{via}handed_over_on")}),
+            **{
+                "date__lte": period.end,
+                f"{via}team__municipality_id": mid,
+                f"{via}kind_id__in": counting,
+                f"{via}sessions__status": Session.Status.HELD,
+                f"{via}sessions__date__gte": F("date"),
+                f"{via}sessions__date__lte": period.end,
+                f"{via}sessions__attendances__status": Attendance.Status.PRESENT,
+                f"{via}sessions__attendances__participant_id": F("participant_id"),
+            },
+        )
+        .values("pk")
+        .annotate(first_present=Min(f"{via}sessions__date"))
+        .filter(first_present__gte=period.start)
+        .annotate(waiting_days=_DaysBetween(F("first_present"), F("date")))
+        .order_by()
+    )
+
+
+def _waiting_days(mid: int, period: Period, counting) -> dict:
+    """waiting_days_median and waiting_days_p90 (PostgreSQL percentile_cont), one decimal; None when none."""
+    found = _waiting_query(mid, period, counting).aggregate(
+        median=_PercentileCont("waiting_days", 0.5), p90=_PercentileCont("waiting_days", 0.9)
+    )
+    return {"waiting_days_median": _one_decimal(found["median"]), "waiting_days_p90": _one_decimal(found["p90"])}
+
+
+def _one_decimal(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def bundle_threshold() -> int:
+    """How many residents with a similar open question are "genoeg voor een groep" (default 3)."""
+    return int(getattr(settings, "BUNDLE_THRESHOLD", 3))
+
+
+def path_figures(municipality, period: Period, *, teams=None) -> dict:
+    """The internal figures of the path from help request to group that are not in the KPI set
+    (dashboard only, never in a report; see docs/kpi.md), in three queries:
+
+    - ``tenzij_reasons``: the period's help requests whose route at the end of P was individual
+      or combined, by *tenzij* reason;
+    - ``waiting_requests``: how many requests ``waiting_days_median``/``_p90`` are over;
+    - ``could_form_a_group``: open requests of residents of M (of ``teams`` when given) with route
+      collective or undecided *today*, per life domain x the resident's neighbourhood, where at
+      least ``bundle_threshold()`` residents have one; rows ``{"life_domain", "wijk_id", "wijk"
+      (name, None = municipality-wide), "residents", "requests"}``, most residents first.
+    """
+    mid = _municipality_id(municipality)
+    counting = counting_kinds()  # a subquery
+    return {
+        "tenzij_reasons": _routes_at_end(mid, period)[1],
+        "waiting_requests": _waiting_query(mid, period, counting).count(),
+        "could_form_a_group": could_form_a_group(mid, teams=teams),
+    }
+
+
+def could_form_a_group(municipality, *, teams=None, threshold: int | None = None) -> list[dict]:
+    """Open bundleable requests per life domain x wijk with at least ``threshold`` residents. One query.
+
+    Requests without a life domain are left out (they are not a theme to bundle on); a resident
+    without a neighbourhood counts under the municipality-wide row (``wijk_id`` None). Erased
+    residents are never counted.
+    """
+    threshold = bundle_threshold() if threshold is None else threshold
+    requests = HelpRequest.objects.filter(
+        participant__team__municipality_id=_municipality_id(municipality),
+        participant__erased_at__isnull=True,
+        status=HelpRequest.Status.OPEN,
+        route__in=BUNDLEABLE_ROUTES,
+        life_domain__isnull=False,
+    )
+    if teams is not None:
+        requests = requests.filter(participant__team__in=teams)
+    rows = (
+        requests.values("life_domain_id", "participant__neighbourhood_id", "participant__neighbourhood__name")
+        .annotate(residents=Count("participant_id", distinct=True), requests=Count("id"))
+        .filter(residents__gte=threshold)
+        .order_by("-residents", "life_domain__sort_order", "life_domain_id", "participant__neighbourhood__name")
+    )
+    return [
+        {
+            "life_domain": row["life_domain_id"],
+            "wijk_id": row["participant__neighbourhood_id"],
+            "wijk": row["participant__neighbourhood__name"],
+            "residents": row["residents"],
+            "requests": row["requests"],
+        }
+        for row in rows
+    ]
 
 
 def _target(mid: int, period: Period, counting: set[str]) -> dict:

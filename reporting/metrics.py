@@ -18,6 +18,7 @@ RATE = "rate"            # a ratio 0..1 or None
 BREAKDOWN = "breakdown"  # {code or name: count}
 TABLE = "table"          # a list of rows, one per active group
 TARGET = "target"        # {"year", "target", "residents_collective_ytd", "progress"}
+DAYS = "days"            # a number of days with one decimal, or None (waiting times)
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,10 @@ class Metric:
     nested dict); defaults to ``persons``.
     ``headline``: hidden by secondary suppression only when no other cell can be.
     ``rests_on``: a rate is shown only when this count is shown and reaches the threshold.
-    ``definition``: the explanation printed in the PDF's appendix (None: not explained there).
+    ``definition``: the explanation printed in the PDF's appendix (None: not explained there);
+    for an ``internal`` figure the explanation on the dashboard.
+    ``internal``: shown on the coordinators' dashboard only, never in what goes out (PDF, CSV,
+    the municipality's pages): the path from help request to group (issue 11).
     """
 
     key: str
@@ -41,6 +45,7 @@ class Metric:
     cells: tuple[str, ...] = ()
     rests_on: str = ""
     definition: object = None
+    internal: bool = False
 
     def __post_init__(self):
         if self.protected is None:
@@ -130,6 +135,24 @@ METRICS_LIST = (
         definition=_("Groups of any kind that were handed over to the residents on or before the end of the "
                      "quarter and had not ended before it. Their sessions after the hand-over are not counted."),
     ),
+    # Issue 11: from help request to group. In the KPI set (the ``kpi`` command prints them), but
+    # internal: the dashboard shows them, the report does not.
+    Metric(
+        "requests_by_route", _("Help requests by route"), kind=BREAKDOWN, persons=True, internal=True,
+        definition=_("Help requests of residents of the municipality (by their team) dated in the period, by the "
+                     "route they had at the end of the period: collective, individual, combined or undecided."),
+    ),
+    Metric(
+        "waiting_days_median", _("Waiting time to the first session (median, days)"), kind=DAYS, internal=True,
+        definition=_("Over help requests matched to an enrolment in a group for group-based support whose resident "
+                     "first came (marked present at a held session of that group, before any hand-over) in the "
+                     "period: the days from the request to that session. Half of them waited this long or shorter."),
+    ),
+    Metric(
+        "waiting_days_p90", _("Waiting time to the first session (90th percentile, days)"), kind=DAYS,
+        internal=True,
+        definition=_("The same requests: nine in ten waited this long or shorter."),
+    ),
     Metric(
         "inflow_by_referral", _("Inflow by referral source"), kind=BREAKDOWN, persons=True,
         definition=_("Enrolments in groups for group-based support that started in the quarter, by who referred "
@@ -163,21 +186,46 @@ RELATIONS = (
     Relation("residents_collective", breakdown="by_life_domain", when_equal=True),
 )
 
+# Internal figures of the path from help request to group that are not in the KPI set of DESIGN.md
+# (the ``kpi`` command does not print them): computed by ``kpi.path_figures`` for the dashboard.
+INTERNAL_FIGURES = (
+    Metric(
+        "tenzij_reasons", _("Tenzij reasons"), kind=BREAKDOWN, persons=True, internal=True,
+        definition=_("Help requests of the period whose route at the end of the period was individual or "
+                     "combined, by the reason why not (only) a group (“tenzij”) recorded with that route."),
+    ),
+    Metric(
+        "could_form_a_group", _("Open requests that could form a group"), kind=TABLE, persons=True,
+        internal=True, cells=("residents", "requests"),
+        definition=_("Open help requests with route collective or undecided, today, by life domain and the "
+                     "resident's neighbourhood, where at least the bundling threshold of residents have one."),
+    ),
+)
+
 METRICS = {metric.key: metric for metric in METRICS_LIST}
 KPI_KEYS = tuple(METRICS)
+# The KPIs that may go out with the quarterly report (PDF, CSV, the municipality's pages).
+REPORT_KEYS = tuple(metric.key for metric in METRICS_LIST if not metric.internal)
+INTERNAL_KEYS = tuple(metric.key for metric in METRICS_LIST if metric.internal)
+INTERNAL = {metric.key: metric for metric in INTERNAL_FIGURES}
 # The plain top-level counts (the rest are a rate, breakdowns, the per-group table and the target).
 COUNT_KEYS = tuple(metric.key for metric in METRICS_LIST if metric.kind == COUNT)
 HEADLINE_KEYS = tuple(metric.key for metric in METRICS_LIST if metric.headline)
 
 
 def get(key: str) -> Metric:
-    """The metadata of a KPI key; KeyError for a key that is not one."""
-    return METRICS[key]
+    """The metadata of a KPI key (or of an internal figure); KeyError for a key that is not one."""
+    return METRICS[key] if key in METRICS else INTERNAL[key]
 
 
 def label(key: str):
-    """The (lazy) label of a KPI key: str() it in the language wanted."""
-    return METRICS[key].label
+    """The (lazy) label of a KPI key (or of an internal figure): str() it in the language wanted."""
+    return get(key).label
+
+
+def for_report(kpis: dict) -> dict:
+    """The KPI set without its internal figures: what may be frozen into a report that goes out."""
+    return {key: value for key, value in kpis.items() if key not in INTERNAL_KEYS and key not in INTERNAL}
 
 
 def relations_of(key: str) -> list[Relation]:
@@ -186,5 +234,5 @@ def relations_of(key: str) -> list[Relation]:
 
 
 def with_definitions() -> list[Metric]:
-    """The KPIs explained in the PDF's appendix, in KPI order."""
-    return [metric for metric in METRICS_LIST if metric.definition is not None]
+    """The KPIs explained in the PDF's appendix, in KPI order (internal figures never)."""
+    return [metric for metric in METRICS_LIST if metric.definition is not None and not metric.internal]

@@ -5,6 +5,7 @@ One module for screen and paper, so both list the same breakdowns in the same or
 
 import datetime
 import re
+from urllib.parse import urlencode
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -100,6 +101,49 @@ def end_reason_rows(kpis: dict, labels: dict) -> list[tuple[str, object]]:
     names = labels.get("end_reasons", {})
     return [(names.get(code, code) if code else _("Unknown"), n)
             for code, n in kpis.get("outflow_by_end_reason", {}).items()]
+
+
+# --- From help request to group (issue 11; internal: the dashboard only) ----------------------------
+
+
+def route_rows(kpis: dict) -> list[tuple[str, str, object]]:
+    """requests_by_route as (code, label, count), every route in its order."""
+    from participants.models import HelpRequest
+
+    names = dict(HelpRequest.Route.choices)
+    counts = kpis.get("requests_by_route") or {}
+    return [(code, str(names.get(code, code)), counts.get(code, 0)) for code in HelpRequest.Route.values]
+
+
+def tenzij_rows(reasons: dict) -> list[tuple[str, object]]:
+    """The *tenzij* reasons as (label, count), only those that occur; "" is "no reason recorded"."""
+    from participants.models import HelpRequest
+
+    names = dict(HelpRequest.TenzijReason.choices)
+    return [(str(names.get(code, code)) if code else _("No reason recorded"), n)
+            for code, n in reasons.items() if _shown(n)]
+
+
+def bundle_rows(rows: list[dict], labels: dict, municipality_id: int | None = None) -> list[dict]:
+    """The open requests that could form a group, labelled, with the bundling board's query string
+    (``life_domain`` and ``wijk``). Residents without a known wijk form their own row, which links
+    to the board's municipality-wide bundle (``municipality``): that bundle holds them and the
+    domain's requests of every wijk."""
+    names = labels.get("life_domains", {})
+    shaped = []
+    for row in rows:
+        query = {"life_domain": row["life_domain"]}
+        if row.get("wijk_id"):
+            query["wijk"] = row["wijk_id"]
+        elif municipality_id:
+            query["municipality"] = municipality_id
+        shaped.append({
+            **row,
+            "life_domain_label": names.get(row["life_domain"], row["life_domain"]),
+            "wijk_label": row.get("wijk") or _("No wijk known"),
+            "board_query": urlencode(query),
+        })
+    return shaped
 
 
 def group_rows(kpis: dict, labels: dict) -> list[dict]:

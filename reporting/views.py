@@ -26,7 +26,7 @@ from collectief import access
 from collectief.models import log_event
 from groups.models import Group
 
-from . import charts, presentation, privacy, quality, services
+from . import charts, kpi, presentation, privacy, quality, services
 from .cache import cached_kpis, cached_trend
 from .csv_export import render_csv
 from .forms import ApproveForm, DashboardForm, GenerateForm, NoteForm
@@ -77,6 +77,8 @@ def dashboard(request):
     month_rows, quarter_rows = rows[: len(month_periods)], rows[len(month_periods):]
     labels = presentation.code_labels(with_flows=True)
     teams = _own_teams(request.user)
+    # From help request to group (issue 11): internal figures, computed fresh (three queries).
+    path = kpi.path_figures(municipality, period, teams=teams)
     context = {
         "form": form,
         "municipality": municipality,
@@ -96,6 +98,11 @@ def dashboard(request):
         "charts": presentation.breakdown_charts(kpis, labels),
         "referral_rows": presentation.referral_rows(kpis, labels),
         "end_reason_rows": presentation.end_reason_rows(kpis, labels),
+        "route_rows": presentation.route_rows(kpis),
+        "tenzij_rows": presentation.tenzij_rows(path["tenzij_reasons"]),
+        "waiting_requests": path["waiting_requests"],
+        "bundle_rows": presentation.bundle_rows(path["could_form_a_group"], labels, getattr(municipality, "pk", None)),
+        "bundle_threshold": kpi.bundle_threshold(),
         "waiting": waiting_for_approval(request.user),
         "progress_bar": charts.progress_bar(
             kpis["target"]["residents_collective_ytd"], kpis["target"]["target"],

@@ -224,6 +224,10 @@ def expected_2024q3(data) -> dict:
         "target": {"year": 2024, "target": 50, "residents_collective_ytd": 5, "progress": 0.1},
         "walk_ins": 6,
         "self_running_groups": 2,
+        # Issue 11: this data set has no help requests (tests/kpi/test_path_figures.py has).
+        "requests_by_route": {"collective": 0, "individual": 0, "combined": 0, "undecided": 0},
+        "waiting_days_median": None,
+        "waiting_days_p90": None,
         "inflow_by_referral": {"own_worker": 1, "other_team": 0, "partner": 0, "gp_hospital": 1, "self": 0,
                                "other": 0, "": 1},
         "outflow_by_end_reason": {

@@ -126,5 +126,7 @@ def test_kpi_command_prints_the_keys_added_by_issue_8(kpi_data):
     assert figures["self_running_groups"] == 2
     assert figures["inflow_by_referral"]["own_worker"] == 1
     assert figures["outflow_by_end_reason"]["dropped_out"] == 1
-    # Not yet: a later issue adds the data these need.
-    assert not {"requests_by_route", "waiting_days_median", "waiting_days_p90"} & set(figures)
+    # Issue 11 (figures against known answers: tests/kpi/test_path_figures.py): present, with
+    # every route also when this data set has no help requests, and null waiting times.
+    assert figures["requests_by_route"] == {"collective": 0, "individual": 0, "combined": 0, "undecided": 0}
+    assert figures["waiting_days_median"] is None and figures["waiting_days_p90"] is None
