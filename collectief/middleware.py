@@ -1,12 +1,14 @@
 """Middleware for headers every response needs, for the second login step and for a database outage."""
 
 import logging
+import re
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseForbidden
+from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -103,7 +105,55 @@ class DatabaseUnavailableMiddleware:
         )
         request.user = AnonymousUser()
         # Rendered without the request: no context processor (they need the user) runs.
-        response = HttpResponse(render_to_string("503.html"), status=503)
+        response = HttpResponse(render_to_string("503.html", {"resubmit": handed_back(request)}), status=503)
         response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
         add_never_cache_headers(response)
         return response
+
+
+# Posted fields never shown or sent back by the 503 page: passwords and other secrets (one-time
+# codes, tokens), matched by name; and Django's CSRF token, which the page replaces.
+SECRET_FIELD = re.compile(r"password|passwd|wachtwoord|secret|token|(^|[_-])(otp|pass\d*$)", re.IGNORECASE)
+CSRF_FIELD = "csrfmiddlewaretoken"
+
+
+class _CsrfCheck(CsrfViewMiddleware):
+    """Django's CSRF check, answering a refusal without its failure page (which may need the database)."""
+
+    def _reject(self, request, reason):
+        return HttpResponseForbidden(reason)
+
+
+def handed_back(request) -> dict | None:
+    """A POST the database outage refused, handed back to the user on the 503 page: the fields as
+    typed (shown, and re-posted to the same URL by "send again"), without passwords and files.
+
+    Only for a POST that passes the CSRF check: the page must not reflect a cross-site post with
+    a valid token of this user's. Needs no database: the token comes from the CSRF cookie
+    (``get_token``), or, should that fail, is the one the user posted.
+    """
+    if request.method != "POST":
+        return None
+    try:
+        if _CsrfCheck(lambda r: None).process_view(request, None, (), {}) is not None:
+            return None
+        posted = list(request.POST.lists())
+        files = bool(request.FILES)
+    except Exception:  # noqa: BLE001 - an unreadable body: the plain 503 page
+        logger.warning("Could not hand back the input of %s %s", request.method, request.path, exc_info=True)
+        return None
+    try:
+        token = get_token(request)
+    except Exception:  # noqa: BLE001 - fall back to the user's own posted token
+        token = request.POST.get(CSRF_FIELD, "")
+    fields = [(name, value) for name, values in posted
+              if name != CSRF_FIELD and not SECRET_FIELD.search(name) for value in values]
+    return {
+        "action": request.get_full_path(),
+        "csrf_token": token,
+        # A value with line breaks goes back in a (hidden) textarea: an input would lose them.
+        "fields": [(name, value, "\n" in value or "\r" in value) for name, value in fields],
+        "shown": [(name.replace("_", " "), value) for name, value in fields if value.strip()],
+        "withheld": any(SECRET_FIELD.search(name) for name, _values in posted),
+        "files": files,
+    }

@@ -266,13 +266,46 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# The render task (reporting.tasks.render_report) and the sweeper (STUCK_AFTER) read these too.
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 120)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 180)
+# Acknowledged after the task ran; a task whose pool process died (kill -9, out of memory) is put
+# back in the queue and runs again (the default would acknowledge it as failed). The render task
+# is sent again by the worker instead, a bounded number of times (its retry_on_worker_lost);
+# docs/operations.md, "The Celery worker".
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "collectief")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Issue 10: sending a task while Redis is down must fail in well under a second (the report then
+# waits visibly and the sweeper sends it again), not hang the coordinator's request. Short socket
+# timeouts, no retries of the connection while publishing (reporting.services.queue_render sends
+# with retry=False and without a result). A running worker or beat still reconnects by itself.
+_redis_connect_timeout = 0.5
+_redis_socket_timeout = 1.0
+CELERY_BROKER_CONNECTION_TIMEOUT = _redis_connect_timeout
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # the worker's consumer: keep reconnecting
+# An unacknowledged task is handed out again after the visibility timeout (the whole worker died).
+# It must exceed the longest hard time limit of any task (CELERY_TASK_TIME_LIMIT; the CSV import's
+# 660 s in imports/tasks.py), so that a task id never runs twice at the same time: the render's
+# re-claim by task id relies on it (reporting.services.claim). tests/resilience/test_worker_killed.py
+# checks every registered task against it.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", max(CELERY_TASK_TIME_LIMIT, 660) + 60),
+    "socket_connect_timeout": _redis_connect_timeout,
+    "socket_timeout": _redis_socket_timeout,
+    # Connecting to publish: one attempt, no retries with back-off.
+    "max_retries": 0,
+    "connect_retries_timeout": _redis_connect_timeout,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = _redis_connect_timeout
+CELERY_REDIS_SOCKET_TIMEOUT = _redis_socket_timeout
+# The result store: give up reconnecting after two attempts instead of twenty seconds of retries.
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     # First day of each quarter, 06:00 Europe/Amsterdam: drafts for the quarter that ended.

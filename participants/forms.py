@@ -1,14 +1,17 @@
 
+import datetime
+
 from django import forms
 from django.db import models
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from collectief.forms import FriendlyBlanksMixin, TeamScopedFormMixin
 from collectief.models import PostcodeArea
 from collectief.validators import normalise_postcode
 
-from .models import ChangeWish, Consent, HelpRequest, IndividualSupport, Participant
+from .models import WEEKDAYS, ChangeWish, Consent, HelpRequest, IndividualSupport, Participant
 
 
 class DateInput(forms.DateInput):
@@ -49,6 +52,62 @@ class ParticipantForm(FriendlyBlanksMixin, TeamScopedFormMixin, forms.ModelForm)
             )
         self.check_neighbourhood_in_team_municipality(cleaned)
         return cleaned
+
+
+class ParticipantEditForm(ParticipantForm):
+    """Edit a resident's personal details, against the version the user opened (issue 10).
+
+    The hidden ``version`` goes back with the save; when someone else saved in between, the view
+    refuses the save and this form shows both: what the other person saved next to what this user
+    typed (still filled in), posting "save my version" against the version now stored.
+    """
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
+        self.stale = None  # what someone else saved meanwhile, once refused
+
+    @property
+    def opened_version(self) -> int | None:
+        """The version the user opened; None (an old page without it): not checked."""
+        return self.cleaned_data.get("version")
+
+    @property
+    def fields_to_save(self) -> list[str]:
+        """The personal details that differ from what is stored now."""
+        return [name for name in self.changed_data if name != "version"]
+
+    def refused_as_stale(self, current: Participant, saved_by: str = "") -> None:
+        """Someone else saved meanwhile: list where theirs and this user's input differ; a save
+        from here ("save my version") is checked against the version now stored."""
+        labels = {name: self.fields[name].label for name in self.fields}
+        self.stale = {
+            "participant": current,
+            "by": saved_by,
+            "differences": [
+                {"field": name, "label": labels[name], "theirs": _shown(current, name),
+                 "mine": _shown(self.instance, name)}
+                for name in self.fields_to_save
+            ],
+        }
+        self.data = self.data.copy()
+        self.data["version"] = str(current.version)
+
+
+def _shown(participant: Participant, name: str) -> str:
+    """A personal detail as the user reads it (choice labels, dates, yes/no); "–" when empty."""
+    value = getattr(participant, name)
+    if value in (None, ""):
+        return "–"
+    if participant._meta.get_field(name).choices:
+        return str(getattr(participant, f"get_{name}_display")())
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    if isinstance(value, datetime.date):
+        return date_format(value, "j F Y")
+    return str(value)
 
 
 # --- Registration with consent and the duplicate check ------------------------------------------
@@ -140,13 +199,33 @@ class ChangeWishStatusForm(forms.ModelForm):
         return wish
 
 
+def preferred_days_field():
+    """The days that suit the resident: checkboxes (a fieldset with a legend), none ticked = not asked."""
+    return forms.TypedMultipleChoiceField(
+        label=_("Days that suit"), choices=WEEKDAYS, coerce=int, required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+def preferred_dayparts_field():
+    return forms.MultipleChoiceField(
+        label=_("Times of day that suit"), choices=HelpRequest.Daypart.choices, required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
 class HelpRequestForm(FriendlyBlanksMixin, CodeListChoicesMixin, forms.ModelForm):
     code_fields = ("life_domain",)
+    preferred_days = preferred_days_field()
+    preferred_dayparts = preferred_dayparts_field()
 
     class Meta:
         model = HelpRequest
-        fields = ["theme", "life_domain", "date", "route", "tenzij_reason", "closed_on"]
-        widgets = {"date": DateInput(), "closed_on": DateInput()}
+        fields = [
+            # Closing (with a reason) and matching happen on the weighing page (pathway:request).
+            "theme", "life_domain", "date", "route", "tenzij_reason", "preferred_days", "preferred_dayparts",
+        ]
+        widgets = {"date": DateInput()}
         help_texts = {
             "tenzij_reason": _("Required when the route is individual: collective, unless…"),
             "theme": _("A few words, e.g. debts, loneliness, parenting a teenager."),

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.forms import ModelForm
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,7 +20,8 @@ from django.views.decorators.http import require_POST
 
 from collectief import access
 from collectief.audit import DOSSIER_READERS, dossier_views
-from collectief.models import PostcodeArea, log_event
+from collectief.models import AuditEvent, PostcodeArea, log_event
+from collectief.signals import registration_changed
 
 from . import export, services
 from .filters import ParticipantFilter
@@ -35,7 +36,7 @@ from .forms import (
     HelpRequestForm,
     IndividualSupportForm,
     ParticipantCreateForm,
-    ParticipantForm,
+    ParticipantEditForm,
 )
 from .models import ChangeWish, Consent, HelpRequest, IndividualSupport, Participant, may_decide_erasure
 
@@ -136,23 +137,55 @@ def participant_edit(request, pk):
     participant = get_participant_for_user(request, pk)
     if refused := _refuse_if_erased(request, participant):
         return refused
-    form = ParticipantForm(
+    form = ParticipantEditForm(
         request.POST if request.method == "POST" else None, user=request.user, instance=participant
     )
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            if form.changed_data:
-                form.save(commit=False).save(update_fields=[*form.changed_data, "updated_at"])
-            log_event(request.user, "participant.updated", participant, {"fields": form.changed_data})
-        messages.success(request, _("The changes have been saved."))
-        return redirect("participants:detail", pk=participant.pk)
+        if _save_participant(request.user, participant, form):
+            messages.success(request, _("The changes have been saved."))
+            return redirect("participants:detail", pk=participant.pk)
+        current = get_participant_for_user(request, pk)
+        if refused := _refuse_if_erased(request, current):
+            return refused
+        form.refused_as_stale(current, saved_by=_last_saved_by(current))
+        participant = current  # the page names the resident as stored
     with transaction.atomic():
         _log_view(request, participant, "edit")
     return render(
         request,
         "participants/participant_form.html",
-        {"form": form, "participant": participant, "creating": False},
+        {"form": form, "participant": participant, "creating": False, "stale": form.stale},
     )
+
+
+def _save_participant(user, participant, form) -> bool:
+    """Save the changed personal details in one conditional UPDATE: only when the stored version is
+    still the one the user opened (and the resident was not anonymised meanwhile), raising it.
+    False: someone else saved in between, nothing was saved."""
+    fields = form.fields_to_save
+    with transaction.atomic():
+        if fields:
+            values = {name: getattr(participant, name) for name in fields}
+            values["updated_at"] = timezone.now()
+            stored = Participant.objects.filter(pk=participant.pk, erased_at__isnull=True)
+            if form.opened_version is not None:
+                stored = stored.filter(version=form.opened_version)
+            if stored.update(version=F("version") + 1, **values) != 1:
+                return False
+            registration_changed.send(sender=Participant)  # an UPDATE sends no post_save
+        log_event(user, "participant.updated", participant, {"fields": fields})
+    return True
+
+
+def _last_saved_by(participant) -> str:
+    """Who saved the resident's personal details last (the audit log), for the comparison."""
+    event = (
+        AuditEvent.objects.filter(object_type=Participant._meta.label_lower, object_id=str(participant.pk),
+                                  event__in=["participant.updated", "participant.created"])
+        .select_related("user").order_by("-at", "-pk").first()
+    )
+    user = event.user if event else None
+    return (user.get_full_name() or user.get_username()) if user else ""
 
 
 # --- The participant page ---------------------------------------------------------------------

@@ -1,32 +1,40 @@
-"""Cached KPI figures for the dashboard, invalidated by a data version that every write bumps.
+"""Cached KPI figures for the dashboard, invalidated by a data version that every write advances.
 
 The dashboard recomputes the same aggregates on every load; at a million attendance rows that
 is about half a second. Cached results are keyed by a *data version*: any change to data the
 KPIs read (a save or delete of those models, a bulk write announced through
-``collectief.signals.registration_changed``) stores a new version, so a cached figure is never
-older than the data. A time limit guards against writes that bypass Django altogether (raw SQL).
+``collectief.signals.registration_changed``) advances it, so a cached figure is never older than
+the data. A time limit guards against writes that bypass Django altogether (raw SQL).
 Reports (PDF/CSV) never use this cache: their figures are always computed fresh.
 
+The data version is the PostgreSQL sequence ``reporting_data_version`` (migration 0005), not a
+key in Redis: the write and its version live in the same database, so every process (web, worker,
+shell) sees every write's new version, also when Redis could not be reached while the write was
+made. A sequence is not transactional: a value taken is never given back by a rollback, and every
+other session sees it at once (``last_value``). A write advances it after its commit (once per
+transaction, ``nextval``), and the writing connection's own next read advances it first, so that
+a read later in the same transaction does not get figures cached before the write. Costs: one
+query per dashboard request, one per committed write.
+
 The cache is an optimisation, never a requirement (issue 10): when Redis cannot be reached every
-read computes the figures from the database, and a save never fails because of the cache. A data
-version bump that cannot be stored leaves this process's cache *untrusted*: it reads no cached
-figure until it has stored a new version (see docs/reporting.md, "When Redis or the worker fails").
+read computes the figures from the database, and a save never fails because of the cache (see
+docs/reporting.md, "When Redis or the worker fails").
 """
 
 import hashlib
 import logging
 import threading
 import time
-import uuid
 
 from django.core.cache import cache
-from django.db import transaction
+from django.core.signals import request_finished, request_started
+from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from collectief.models import GroupKind, LifeDomain, MunicipalityTarget, Neighbourhood, Team
 from collectief.signals import registration_changed
-from groups.models import Attendance, Group, Session
-from participants.models import IndividualSupport, Participant
+from groups.models import Attendance, Enrolment, Group, Session
+from participants.models import HelpRequest, IndividualSupport, Participant, RouteChange
 
 from . import kpi
 
@@ -42,24 +50,51 @@ except ImportError:  # pragma: no cover - redis is a dependency
 CACHE_ERRORS = (RedisError, OSError, TimeoutError, ConnectionError)
 
 # After a failure the cache is left alone this many seconds: an unreachable Redis then costs one
-# socket timeout per interval, not one per signal of a save or per figure of a dashboard.
+# socket timeout per interval, not one per figure of a dashboard.
 RETRY_AFTER = 5.0
-VERSION_KEY = "reporting:data-version"
+# The PostgreSQL sequence holding the data version (reporting/migrations/0005_data_version_sequence.py).
+SEQUENCE = "reporting_data_version"
 TIMEOUT = 15 * 60
 WATCHED_MODELS = (
-    Attendance, Session, Group, IndividualSupport, Participant, MunicipalityTarget, GroupKind, LifeDomain,
-    Team, Neighbourhood,
+    Attendance, Session, Group, Enrolment, IndividualSupport, Participant, HelpRequest, RouteChange,
+    MunicipalityTarget, GroupKind, LifeDomain, Team, Neighbourhood,
 )
 
 
 class _State:
-    """Per process: whether a version bump is still owed, and whether the cache is failing now."""
+    """Per process: whether the cache is failing now, and when to try it again."""
 
     lock = threading.Lock()
-    # A data version bump failed: cached figures may be older than the data until one succeeds.
-    untrusted = False
     failing = False
     retry_at = 0.0
+
+
+class _Local(threading.local):
+    """Per thread, that is per database connection:
+
+    - ``dirty``: this connection's open transaction wrote data the KPIs read since it last read the
+      version. Its next read advances the version first (``nextval`` instead of ``last_value``), so
+      that figures cached earlier in the same transaction are not served to it. Nobody else can see
+      the write before it is committed: for them the bump after commit is the one that counts.
+    - ``active`` and ``version``: inside a request, the version read by its first figure, so that a
+      dashboard asks PostgreSQL once. Figures computed later in the request are at least as new as
+      that version; a write in the request forgets it.
+    """
+
+    dirty = False
+    active = False
+    version = None
+
+
+_local = _Local()
+
+
+def _request_started(**kwargs) -> None:
+    _local.active, _local.version = True, None
+
+
+def _request_finished(**kwargs) -> None:
+    _local.active, _local.version = False, None
 
 
 def _resting() -> bool:
@@ -82,59 +117,60 @@ def _succeeded() -> None:
         logger.warning("KPI cache reachable again")
 
 
+def _sequence(sql: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [SEQUENCE] if "%s" in sql else None)
+        return cursor.fetchone()[0]
+
+
 def _bump() -> None:
-    """Store a new data version; when that fails, distrust the cache until a later bump succeeds.
+    """Advance the data version (``nextval``): in PostgreSQL, never in Redis. Runs after the commit
+    of a write, in the writer's connection: it needs only the database the save itself used."""
+    _local.dirty, _local.version = False, None
+    _sequence("SELECT nextval(%s)")
 
-    Never raises: it runs in signal handlers and ``on_commit`` callbacks of a social worker's save.
-    """
-    if _resting():
-        _State.untrusted = True
-        return
-    try:
-        cache.set(VERSION_KEY, uuid.uuid4().hex, None)
-    except CACHE_ERRORS as exc:
-        _State.untrusted = True
-        _failed(exc)
-    except Exception:  # noqa: BLE001 - the save must not fail because of the cache
-        _State.untrusted = True
-        logger.exception("Could not store a new KPI data version")
+
+def data_version() -> int:
+    """The current data version, as every process sees it: the sequence's last value (read once
+    per request), advanced first when this connection wrote since it last read it."""
+    if _local.dirty:
+        _local.dirty = False
+        version = _sequence("SELECT nextval(%s)")
+    elif _local.active and _local.version is not None:
+        return _local.version
     else:
-        _State.untrusted = False
-        _succeeded()
-
-
-def data_version() -> str | None:
-    """The current data version, or None when the cache cannot be used (unreachable, or a bump
-    is still owed and cannot be stored yet): then the caller computes without the cache."""
-    if _resting():
-        return None
-    if _State.untrusted:
-        _bump()
-        if _State.untrusted:
-            return None
-    try:
-        version = cache.get(VERSION_KEY)
-        if version is None:
-            cache.add(VERSION_KEY, uuid.uuid4().hex, None)
-            version = cache.get(VERSION_KEY)
-    except CACHE_ERRORS as exc:
-        _failed(exc)
-        return None
-    _succeeded()
+        # Not currval(): that is per session. last_value is the newest value any session took.
+        version = _sequence(f"SELECT last_value FROM {SEQUENCE}")  # noqa: S608 - a constant name
+    if _local.active:
+        _local.version = version
     return version
 
 
 def invalidate(**kwargs) -> None:
-    """Store a new data version now, and again after commit.
+    """A write to data the KPIs read: advance the data version after commit (once per
+    transaction), and before this connection's next read of it (``dirty``).
 
-    The second bump matters: a dashboard loaded between the write and its commit still sees the
-    old data and may cache it under the first new version. Neither bump ever raises.
+    The bump after commit is what every other process sees: a dashboard that read the version
+    before it, and cached figures computed before the commit, cached them under a version that is
+    then already old. An error after the commit (the database gone at that very moment) is logged,
+    not raised: the data is saved by then. In autocommit mode the bump runs at once.
     """
-    _bump()
-    transaction.on_commit(_bump)
+    if kwargs.get("action", "post").startswith("pre_"):
+        return  # m2m_changed: the post_add/post_remove/post_clear that follows is enough
+    if connection.in_atomic_block:
+        _local.dirty, _local.version = True, None
+        if _bump_pending():
+            return  # one bump after commit covers every write of the transaction
+    transaction.on_commit(_bump, robust=True)
 
 
-def _key(name: str, municipality, periods, version: str) -> str:
+def _bump_pending() -> bool:
+    """Whether this transaction already has its bump after commit (Django's list of callbacks:
+    ``(savepoint ids, callback, robust)``; a callback of a rolled-back savepoint is gone from it)."""
+    return any(_bump in entry for entry in connection.run_on_commit)
+
+
+def _key(name: str, municipality, periods, version: int) -> str:
     spec = "|".join(f"{p.label}:{p.start}:{p.end}" for p in periods)
     digest = hashlib.sha256(spec.encode()).hexdigest()[:24]
     return f"reporting:{name}:{getattr(municipality, 'pk', municipality)}:{digest}:{version}"
@@ -142,21 +178,26 @@ def _key(name: str, municipality, periods, version: str) -> str:
 
 def _cached(name: str, municipality, periods, compute):
     """``compute()`` through the cache; straight from the database when the cache fails."""
-    version = data_version()
-    if version is None:
+    if _resting():
         return compute()
-    key = _key(name, municipality, periods, version)
+    key = _key(name, municipality, periods, data_version())
     try:
         value = cache.get(key)
     except CACHE_ERRORS as exc:
         _failed(exc)
         return compute()
+    except Exception:  # noqa: BLE001 - the dashboard must not fail because of the cache
+        logger.exception("Could not read the KPI cache")
+        return compute()
+    _succeeded()
     if value is None:
         value = compute()
         try:
             cache.set(key, value, TIMEOUT)
         except CACHE_ERRORS as exc:
             _failed(exc)
+        except Exception:  # noqa: BLE001
+            logger.exception("Could not store figures in the KPI cache")
     return value
 
 
@@ -169,6 +210,8 @@ def cached_trend(municipality, periods) -> list[dict]:
 
 
 def connect_signals() -> None:
+    request_started.connect(_request_started, dispatch_uid="kpi-cache-request-started")
+    request_finished.connect(_request_finished, dispatch_uid="kpi-cache-request-finished")
     for model in WATCHED_MODELS:
         post_save.connect(invalidate, sender=model, dispatch_uid=f"kpi-cache-save-{model._meta.label}")
         post_delete.connect(invalidate, sender=model, dispatch_uid=f"kpi-cache-delete-{model._meta.label}")

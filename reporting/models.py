@@ -85,6 +85,9 @@ class QuarterlyReport(models.Model):
     # How often a worker actually rendered this report: proves that racing workers render once.
     render_count = models.PositiveIntegerField(_("times generated"), default=0)
     render_started_at = models.DateTimeField(_("generation started at"), null=True, blank=True)
+    # The Celery task that claimed the running render (empty for the quarterly_report command): the
+    # same task delivered again after its worker died may take the render over (services.claim).
+    render_task_id = models.CharField(_("generation task"), max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     generated_at = models.DateTimeField(_("generated at"), null=True, blank=True)
     generated_by = models.ForeignKey(

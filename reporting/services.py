@@ -20,6 +20,8 @@ import datetime
 import hashlib
 import json
 import logging
+import posixpath
+import re
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -35,7 +37,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from collectief.models import EndReason, GroupKind, LifeDomain, Membership, Municipality, log_event
 from groups.models import Enrolment, Group
 
-from . import presentation, privacy
+from . import metrics, presentation, privacy
 from .kpi import COUNT_KEYS, compute_kpis, counting_kinds, trend
 from .models import QuarterlyReport
 from .periods import last_quarters, previous_quarter, same_period_last_year
@@ -90,7 +92,10 @@ def build_figures(report: QuarterlyReport) -> dict:
     # account, so that no two publications can be subtracted (see reporting/suppression.py).
     published = published_figures(municipality, {period.label, last_year.label, *(p.label for p in periods)},
                                   exclude_pk=report.pk)
-    kpis = _without_group_rates(protect(raw, counting_kinds=counting, published=published[period.label]))
+    # Internal figures (the path from request to group, issue 11) never leave the organisation.
+    kpis = metrics.for_report(
+        _without_group_rates(protect(raw, counting_kinds=counting, published=published[period.label]))
+    )
     with translation.override("nl"):
         kinds = {k.code: k.label for k in GroupKind.objects.all()}
         domains = {d.code: d.label for d in LifeDomain.objects.all()}
@@ -216,8 +221,11 @@ def queue_render(report_id: int) -> bool:
     from .tasks import render_report
 
     try:
-        # retry=False: fail in seconds instead of retrying the publish while the user waits.
-        render_report.apply_async((report_id,), retry=False)
+        # retry=False: fail at once instead of retrying the publish while the user waits (the
+        # broker's connect timeout is half a second, settings.CELERY_BROKER_TRANSPORT_OPTIONS).
+        # ignore_result: nobody waits for this result, so sending does not subscribe to the result
+        # store first (which, with Redis down, retries and then raises a bare RuntimeError).
+        render_report.apply_async((report_id,), retry=False, ignore_result=True)
     except QUEUE_ERRORS as exc:
         logger.warning("Could not queue quarterly report %s: %s: %s", report_id, exc.__class__.__name__, exc)
         QuarterlyReport.objects.filter(pk=report_id, render_status=RenderStatus.QUEUED).update(
@@ -352,57 +360,83 @@ def _mark_requeued(reports, now: datetime.datetime) -> list[int]:
 # --- Rendering -----------------------------------------------------------------------------------
 
 
-def claim(report_id: int) -> bool:
-    """Claim a queued render for this worker: exactly one of any number of racers gets True."""
-    return (
-        QuarterlyReport.objects.filter(pk=report_id, status=Status.DRAFT, render_status=RenderStatus.QUEUED)
-        .update(
-            render_status=RenderStatus.RUNNING,
-            render_started_at=timezone.now(),
-            render_count=F("render_count") + 1,
-            error="",
-        )
-        == 1
-    )
+def claim(report_id: int, task_id: str = "") -> bool:
+    """Claim a queued render for this worker: exactly one of any number of racers gets True.
+
+    ``task_id`` is the Celery task's id (empty for the ``quarterly_report`` command). A render that
+    is "running" under this very task id is claimed again: the task was delivered again because
+    the worker process running it died mid-render (``CELERY_TASK_REJECT_ON_WORKER_LOST``). A task
+    id never runs twice at the same time (the broker's visibility timeout exceeds the task time
+    limit), so the earlier execution is gone; another task never takes a running render.
+    """
+    return _claim(report_id, task_id) is not None
 
 
-def render_report_now(report_id: int, *, final_attempt: bool = True) -> bool:
+def _claim(report_id: int, task_id: str) -> int | None:
+    """Claim the render; the report's ``render_count`` of this claim, or None when not claimed.
+
+    The count identifies the claim: the render finishes only the row still carrying it, so an
+    execution that was taken over (by its own redelivery, or the sweeper) can no longer write.
+    """
+    drafts = QuarterlyReport.objects.filter(pk=report_id, status=Status.DRAFT)
+    candidates = [drafts.filter(render_status=RenderStatus.QUEUED)]
+    if task_id:
+        candidates.append(drafts.filter(render_status=RenderStatus.RUNNING, render_task_id=task_id))
+    for reclaim, candidate in enumerate(candidates):
+        with transaction.atomic():
+            updated = candidate.update(
+                render_status=RenderStatus.RUNNING,
+                render_started_at=timezone.now(),
+                render_count=F("render_count") + 1,
+                render_task_id=task_id,
+                error="",
+            )
+            if updated == 1:
+                # The row stays locked by the UPDATE until commit: this reads this claim's count.
+                count = QuarterlyReport.objects.filter(pk=report_id).values_list("render_count", flat=True).get()
+                if reclaim:
+                    logger.warning("Quarterly report %s: task %s runs again after its worker died; "
+                                   "rendering it again", report_id, task_id)
+                return count
+    return None
+
+
+def render_report_now(report_id: int, *, final_attempt: bool = True, task_id: str = "") -> bool:
     """Render a queued report: True when this call rendered it, False when there was nothing to do.
 
-    The body of the ``render_report`` task and of the ``quarterly_report`` command. A
-    transient database error puts the report back in the queue and is raised for the task to
-    retry (unless ``final_attempt``); any other error marks it failed with the message.
+    The body of the ``render_report`` task (with its ``task_id``) and of the ``quarterly_report``
+    command. A transient database error puts the report back in the queue and is raised for the
+    task to retry (unless ``final_attempt``); any other error marks it failed with the message.
     """
-    if not claim(report_id):
+    claimed = _claim(report_id, task_id)
+    if claimed is None:
         return False
+    this_claim = QuarterlyReport.objects.filter(pk=report_id, render_status=RenderStatus.RUNNING,
+                                                render_count=claimed)
     try:
-        _render(report_id)
+        _render(report_id, this_claim)
     except RETRYABLE as exc:
         if final_attempt:
-            _fail(report_id, exc)
+            _fail(this_claim, report_id, exc)
         else:
-            QuarterlyReport.objects.filter(pk=report_id, render_status=RenderStatus.RUNNING).update(
-                render_status=RenderStatus.QUEUED, render_started_at=timezone.now()
-            )
+            this_claim.update(render_status=RenderStatus.QUEUED, render_started_at=timezone.now())
         raise
     except Exception as exc:  # noqa: BLE001 - any failure is shown to the coordinator
         logger.exception("Rendering quarterly report %s failed", report_id)
-        _fail(report_id, exc)
+        _fail(this_claim, report_id, exc)
         return False
     return True
 
 
-def _fail(report_id: int, exc: BaseException) -> None:
+def _fail(this_claim, report_id: int, exc: BaseException) -> None:
     message = f"{exc.__class__.__name__}: {exc}"[:2000]
     try:
-        QuarterlyReport.objects.filter(pk=report_id, render_status=RenderStatus.RUNNING).update(
-            render_status=RenderStatus.FAILED, error=message
-        )
+        this_claim.update(render_status=RenderStatus.FAILED, error=message)
     except DatabaseError:
         logger.exception("Could not mark quarterly report %s failed", report_id)
 
 
-def _render(report_id: int) -> None:
+def _render(report_id: int, this_claim) -> None:
     report = QuarterlyReport.objects.select_related("municipality").get(pk=report_id)
     previous_file = report.pdf.name if report.pdf else ""
     report.figures = build_figures(report)
@@ -413,10 +447,9 @@ def _render(report_id: int) -> None:
     name = report.pdf.field.generate_filename(report, report.download_name("pdf"))
     stored_name = default_storage.save(name, ContentFile(content))
     with transaction.atomic():
-        # Conditional: only the claimed, still-draft row is finished; never an approved one.
-        finished = QuarterlyReport.objects.filter(
-            pk=report_id, status=Status.DRAFT, render_status=RenderStatus.RUNNING
-        ).update(
+        # Conditional: only this claim of the still-draft row is finished; never an approved one,
+        # nor a render taken over meanwhile.
+        finished = this_claim.filter(status=Status.DRAFT).update(
             figures=report.figures,
             figures_sha256=report.figures_sha256,
             generated_at=report.generated_at,
@@ -431,6 +464,28 @@ def _render(report_id: int) -> None:
     # A draft's older PDF was never approved, so nobody can rely on it any more.
     if previous_file and previous_file != stored_name:
         default_storage.delete(previous_file)
+    _remove_orphaned_pdfs(report, stored_name)
+
+
+def _remove_orphaned_pdfs(report: QuarterlyReport, stored_name: str) -> None:
+    """Delete the PDFs of this report version that a render killed between storing its file and
+    finishing left behind (a worker killed mid-render): files named after the report version in
+    the directory of the new PDF that no report refers to. Never raises."""
+    directory, _name = posixpath.split(stored_name)
+    stem = re.escape(posixpath.splitext(report.download_name("pdf"))[0])
+    # Django's storage adds "_" and seven random characters when a name is taken.
+    same_version = re.compile(rf"{stem}(_[A-Za-z0-9]{{7}})?\.pdf")
+    try:
+        names = [posixpath.join(directory, name) for name in default_storage.listdir(directory)[1]
+                 if same_version.fullmatch(name)]
+        names = [name for name in names if name != stored_name]
+        used = set(QuarterlyReport.objects.filter(pdf__in=names).values_list("pdf", flat=True))
+        for name in names:
+            if name not in used:
+                default_storage.delete(name)
+                logger.warning("Removed %s, left behind by a render whose worker died", name)
+    except (OSError, NotImplementedError, DatabaseError):
+        logger.exception("Could not look for PDFs left behind by an earlier render of report %s", report.pk)
 
 
 NOTE_FLAGGED = _lazy(

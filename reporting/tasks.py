@@ -4,6 +4,7 @@ safe to run twice (the render claims its report with a conditional UPDATE)."""
 import datetime
 
 from celery import shared_task
+from django.conf import settings
 
 from . import services
 
@@ -15,14 +16,27 @@ MAX_RETRIES = 3
     acks_late=True,
     max_retries=MAX_RETRIES,
     # DESIGN: a quarterly PDF takes < 5 s; anything near these limits is a bug or a dead database.
-    soft_time_limit=90,
-    time_limit=120,
+    # The settings' limits, which the sweeper (services.STUCK_AFTER) and the broker's visibility
+    # timeout are derived from: one source of truth.
+    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.CELERY_TASK_TIME_LIMIT,
+    # The pool process died mid-render (kill -9, out of memory): the worker sends this task again
+    # (the same id, one retry more, a second later), at most MAX_RETRIES times, so a report that
+    # kills its worker every time does not do so forever (then the sweeper's round after the time
+    # limit). Without a worker left to send it, the broker redelivers the unacknowledged task after
+    # its visibility timeout (CELERY_TASK_REJECT_ON_WORKER_LOST, CELERY_BROKER_TRANSPORT_OPTIONS).
+    retry_on_worker_lost=True,
+    default_retry_delay=1,
 )
 def render_report(self, report_id: int) -> bool:
-    """Render one quarterly report; a no-op when another worker claimed it or it is done."""
+    """Render one quarterly report; a no-op when another worker claimed it or it is done.
+
+    The task id goes with the claim: when this very task runs again because its worker died
+    mid-render, it takes its own render over (services.claim).
+    """
     final = self.request.retries >= MAX_RETRIES
     try:
-        return services.render_report_now(int(report_id), final_attempt=final)
+        return services.render_report_now(int(report_id), final_attempt=final, task_id=self.request.id or "")
     except services.RETRYABLE as exc:
         # The report went back to "queued"; try again a little later.
         raise self.retry(exc=exc, countdown=2 ** (self.request.retries + 1)) from exc

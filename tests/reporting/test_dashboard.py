@@ -118,14 +118,16 @@ def test_dashboard_query_count_does_not_grow_with_the_data(
     client = client_for(coordinator)
     url = reverse("reporting:dashboard")
     _bulk_data(municipality, team_a, groups=2, people=10, weeks=2, tag="a")
-    with django_assert_max_num_queries(45) as small:
+    # The figures of the path from help request to group (issue 11) and the data version (issue 10)
+    # add a fixed number; the point is that the count is the same at both sizes.
+    with django_assert_max_num_queries(55) as small:
         assert client.get(url, Q3).status_code == 200
     _bulk_data(municipality, team_a, groups=60, people=400, weeks=12, tag="b")
     # A few held sessions without attendance and scheduled groups without sessions, too.
     for i in range(30):
         GroupFactory(team=team_a, usual_weekday=i % 7)
         SessionFactory(group=GroupFactory(team=team_a), date=D(2024, 8, 1))
-    with django_assert_max_num_queries(45) as big:
+    with django_assert_max_num_queries(55) as big:
         response = client.get(url, Q3)
     assert response.status_code == 200
     assert response.context["kpis"]["groups_active"] > 20

@@ -196,8 +196,6 @@ def test_the_pdf_appendix_explains_no_internal_figure(approved_path_report):
             assert str(metrics.get(key).definition)[:40] not in text, key
 
 
-@pytest.mark.xfail(strict=True, reason="reporting/services.build_figures must drop the internal keys "
-                                       "(metrics.for_report); services.py is not this helper's file")
 def test_the_frozen_report_figures_hold_no_internal_figure(approved_path_report):
     kpis = approved_path_report.figures["kpis"]
     assert not set(metrics.INTERNAL_KEYS) & set(kpis)

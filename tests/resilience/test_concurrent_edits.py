@@ -3,7 +3,9 @@
 import datetime
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from groups import services
@@ -133,3 +135,124 @@ def test_a_session_removed_meanwhile_is_not_found(client_for, worker, session):
     Session.objects.filter(pk=session.pk).delete()
     response = client.post(url(session), data)
     assert response.status_code == 404
+
+
+# --- Two people editing the same resident's personal details ------------------------------------
+
+
+@pytest.fixture
+def resident(team_a, neighbourhood):
+    return Participant.objects.create(
+        team=team_a, neighbourhood=neighbourhood, first_name="Aukje", last_name="Hoekstra",
+        birth_date=datetime.date(1961, 5, 4), postcode="8921 AB", phone="058 123 4567",
+        email="aukje@example.org",
+    )
+
+
+def resident_url(person):
+    return reverse("participants:edit", args=[person.pk])
+
+
+def resident_data(person, version, **changes):
+    data = {
+        "first_name": person.first_name, "last_name": person.last_name,
+        "birth_date": person.birth_date.isoformat(), "postcode": person.postcode,
+        "neighbourhood": str(person.neighbourhood_id or ""), "team": str(person.team_id),
+        "phone": person.phone, "email": person.email, "preferred_language": person.preferred_language,
+        "version": str(version),
+    }
+    data.update(changes)
+    return data
+
+
+def test_the_resident_form_carries_the_version_it_was_opened_with(client_for, worker, resident):
+    Participant.objects.filter(pk=resident.pk).update(version=4)
+    body = client_for(worker).get(resident_url(resident)).content.decode()
+    assert '<input type="hidden" name="version" value="4"' in body
+
+
+def test_a_stale_resident_save_shows_both_versions_and_saves_nothing(client_for, worker, colleague, resident):
+    first, second = client_for(worker), client_for(colleague, client=Client())
+    assert first.get(resident_url(resident)).status_code == 200
+    assert second.get(resident_url(resident)).status_code == 200  # both opened version 1
+
+    response = first.post(resident_url(resident), resident_data(resident, 1, phone="06 11111111"))
+    assert response.status_code == 302
+    resident.refresh_from_db()
+    assert resident.version == 2 and resident.phone == "06 11111111"
+
+    # The colleague, still on version 1, changed the e-mail address (and left the old phone number).
+    response = second.post(resident_url(resident), resident_data(
+        resident, 1, phone="058 123 4567", email="a.hoekstra@example.org"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'id="stale-participant"' in body
+    block = body[body.find('id="stale-participant"'):body.find('id="participant-form"')]
+    assert "Iemand anders heeft deze gegevens opgeslagen nadat je ze opende" in block
+    assert "Opgeslagen door Sanne" in block
+    # Field by field: what the other person saved next to what this user typed.
+    rows = {row.split('data-field="')[1].split('"')[0]: row for row in block.split("<tr")[2:]}
+    assert set(rows) == {"phone", "email"}
+    assert "06 11111111" in rows["phone"] and "058 123 4567" in rows["phone"]
+    assert "aukje@example.org" in rows["email"] and "a.hoekstra@example.org" in rows["email"]
+    # The user's input is still filled in, against the version now stored.
+    assert 'value="a.hoekstra@example.org"' in body
+    assert '<input type="hidden" name="version" value="2"' in body
+    assert "Mijn versie opslaan" in block and "De andere versie houden" in block
+    assert f'href="{reverse("participants:detail", args=[resident.pk])}" id="keep-theirs"' in block
+    # Nothing of the first save was overwritten.
+    resident.refresh_from_db()
+    assert resident.version == 2 and resident.phone == "06 11111111" and resident.email == "aukje@example.org"
+
+
+def test_combining_both_versions_after_a_conflict_is_saved_against_the_new_version(
+    client_for, worker, colleague, resident
+):
+    first, second = client_for(worker), client_for(colleague, client=Client())
+    first.post(resident_url(resident), resident_data(resident, 1, phone="06 11111111"))
+    second.post(resident_url(resident), resident_data(resident, 1, email="a.hoekstra@example.org"))
+    # The colleague takes the other's phone number over and keeps their own e-mail: "Mijn versie opslaan".
+    response = second.post(resident_url(resident), resident_data(
+        resident, 2, phone="06 11111111", email="a.hoekstra@example.org"))
+    assert response.status_code == 302
+    resident.refresh_from_db()
+    assert resident.version == 3
+    assert (resident.phone, resident.email) == ("06 11111111", "a.hoekstra@example.org")
+
+
+def test_keeping_my_version_overwrites_only_after_the_user_chose_it(client_for, worker, colleague, resident):
+    first, second = client_for(worker), client_for(colleague, client=Client())
+    first.post(resident_url(resident), resident_data(resident, 1, last_name="Hoekstra-de Vries"))
+    assert second.post(resident_url(resident), resident_data(resident, 1, postcode="8922 CD")).status_code == 200
+    resident.refresh_from_db()
+    assert resident.last_name == "Hoekstra-de Vries" and resident.postcode == "8921 AB"
+    assert second.post(resident_url(resident), resident_data(resident, 2, last_name="Hoekstra",
+                                                              postcode="8922 CD")).status_code == 302
+    resident.refresh_from_db()
+    assert (resident.last_name, resident.postcode, resident.version) == ("Hoekstra", "8922 CD", 3)
+
+
+def test_a_resident_save_checks_the_version_in_one_update(client_for, worker, resident):
+    client = client_for(worker)
+    client.get(resident_url(resident))
+    Participant.objects.filter(pk=resident.pk).update(version=7)  # someone else saved meanwhile
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(resident_url(resident), resident_data(resident, 6, phone="06 2"))
+    assert response.status_code == 200 and 'id="stale-participant"' in response.content.decode()
+    updates = [q["sql"] for q in queries if q["sql"].startswith('UPDATE "participants_participant"')]
+    assert len(updates) == 1 and '"version" = 6' in updates[0], updates
+    assert Participant.objects.get(pk=resident.pk).phone == "058 123 4567"
+    response = client.post(resident_url(resident), resident_data(resident, 7, phone="06 2"))
+    assert response.status_code == 302
+    assert Participant.objects.values_list("phone", "version").get(pk=resident.pk) == ("06 2", 8)
+
+
+def test_a_resident_anonymised_meanwhile_is_not_written_back(client_for, worker, resident):
+    client = client_for(worker)
+    client.get(resident_url(resident))
+    Participant.objects.filter(pk=resident.pk).update(first_name="Geanonimiseerd", erased_at=datetime.datetime(
+        2024, 3, 7, 12, 0, tzinfo=datetime.UTC))
+    response = client.post(resident_url(resident), resident_data(resident, 1, phone="06 3"))
+    assert response.status_code == 302
+    stored = Participant.objects.get(pk=resident.pk)
+    assert stored.first_name == "Geanonimiseerd" and stored.phone == "058 123 4567"

@@ -1,6 +1,8 @@
 """PostgreSQL cannot be reached: a Dutch 503 page with Retry-After (never a 500), and /healthz
 answers with the database down, also for a request that carries a session cookie."""
 
+import html
+import re
 import socket
 from contextlib import contextmanager
 from unittest import mock
@@ -8,9 +10,11 @@ from unittest import mock
 import pytest
 from django.conf import settings
 from django.db import connection, connections
+from django.test import Client
 from django.urls import reverse
 
 from collectief.middleware import DatabaseUnavailableMiddleware
+from participants.models import Participant
 
 DUTCH_TEXT = "Collectief kan de database op dit moment niet bereiken"
 
@@ -130,3 +134,79 @@ def test_a_hung_statement_is_cancelled_and_answered_with_a_503(client_for, worke
 def _sleep_in_postgresql(user):
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_sleep(5)")
+
+
+# --- A form posted while the database is down: the input is handed back ---------------------
+
+
+def _resubmit_form(body: str) -> tuple[str, dict]:
+    """The action and the fields of the "send again" form of the 503 page."""
+    start = body.index('<form method="post" action="')
+    form = body[start:body.index("</form>", start)]
+    action = html.unescape(re.search(r'action="([^"]*)"', form).group(1))
+    fields = {html.unescape(name): html.unescape(value)
+              for name, value in re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)">', form)}
+    fields.update({html.unescape(name): html.unescape(value)
+                   for name, value in re.findall(r'<textarea name="([^"]*)" hidden>\n(.*?)</textarea>', form, re.S)})
+    return action, fields
+
+
+def test_a_form_posted_while_the_database_is_down_gets_its_input_back_and_can_be_sent_again(
+    client_for, worker, team_a
+):
+    client = client_for(worker, client=Client(enforce_csrf_checks=True))
+    url = reverse("participants:create")
+    assert client.get(url).status_code == 200  # the form, and its CSRF cookie
+    posted = {
+        "csrfmiddlewaretoken": client.cookies[settings.CSRF_COOKIE_NAME].value,
+        "first_name": "Wietske", "last_name": "de Boer <b>", "birth_date": "1970-02-03", "postcode": "8921 AB",
+        "team": str(team_a.pk), "phone": "", "preferred_language": "nl", "consent_registration": "on",
+    }
+    with database_down():
+        response = client.post(url, posted)
+    body = _is_the_503_page(response)
+    # What was typed, shown (escaped) …
+    assert 'id="resubmit"' in body and "Wat je hebt ingevuld" in body
+    typed = body[body.index('id="typed"'):body.index("</dl>")]
+    assert "Wietske" in typed and "de Boer &lt;b&gt;" in typed and "1970-02-03" in typed
+    assert "<b>" not in body
+    # … and a form that posts the same fields to the same URL, with a fresh CSRF token.
+    action, fields = _resubmit_form(body)
+    assert action == url
+    assert "Opnieuw versturen" in body
+    token = fields.pop("csrfmiddlewaretoken")
+    assert token and token != posted["csrfmiddlewaretoken"]
+    assert fields == {name: value for name, value in posted.items() if name != "csrfmiddlewaretoken"}
+    assert not Participant.objects.filter(first_name="Wietske").exists()
+
+    # The database is back: "Opnieuw versturen" saves it (the token passes Django's CSRF check).
+    response = client.post(action, {**fields, "csrfmiddlewaretoken": token})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Participant.objects.filter(first_name="Wietske", last_name="de Boer <b>", team=team_a).exists()
+
+
+def test_passwords_are_never_echoed_on_the_503_page(client, worker):
+    with database_down():
+        response = client.post(reverse("login"), {"username": "sanne", "password": "geheim-wachtwoord-42"})
+    body = _is_the_503_page(response)
+    assert "geheim-wachtwoord-42" not in body
+    action, fields = _resubmit_form(body)
+    assert action == reverse("login") and fields.pop("csrfmiddlewaretoken")
+    assert fields == {"username": "sanne"}
+    assert "Wachtwoorden worden hier niet herhaald" in body
+
+
+def test_line_breaks_survive_the_resubmit_form(client_for, worker):
+    client = client_for(worker)
+    with database_down():
+        response = client.post(reverse("participants:create"), {"first_name": "Anne", "notes": "regel 1\nregel 2"})
+    _action, fields = _resubmit_form(_is_the_503_page(response))
+    assert fields["notes"] == "regel 1\nregel 2"
+
+
+def test_a_cross_site_post_is_not_reflected(client_for, worker):
+    client = client_for(worker, client=Client(enforce_csrf_checks=True))
+    with database_down():
+        response = client.post(reverse("participants:create"), {"first_name": "Kwaadwillend"})
+    body = _is_the_503_page(response)
+    assert "Kwaadwillend" not in body and 'id="resubmit-form"' not in body

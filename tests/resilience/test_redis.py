@@ -1,7 +1,9 @@
 """Redis is not needed to register (issue 10): a real Redis, started here on its own port, stopped mid-run.
 
 What the user sees (the redirect after saving, the dashboard) and what is stored, while Redis is
-unreachable and after it is back; the figures are never the stale cached ones.
+unreachable and after it is back; the figures are never the stale cached ones. The data version
+the cached figures are keyed by is a PostgreSQL sequence (reporting/cache.py), so a write made by
+any process, while Redis was down or not, is seen by every process's next read.
 """
 
 import datetime
@@ -12,13 +14,16 @@ import subprocess
 import threading
 import time
 
+import psycopg
 import pytest
 import redis
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from groups.models import Attendance, Session
 from reporting import cache as kpi_cache
+from reporting.periods import quarter
 from tests.factories import GroupFactory
 from tests.groups.conftest import enrol_members
 
@@ -152,7 +157,6 @@ def redis_cache(redis_server, settings, monkeypatch):
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
-    monkeypatch.setattr(kpi_cache._State, "untrusted", False)
     monkeypatch.setattr(kpi_cache._State, "failing", False)
     monkeypatch.setattr(kpi_cache._State, "retry_at", 0.0)
     monkeypatch.setattr(kpi_cache, "RETRY_AFTER", 0.0)
@@ -230,11 +234,11 @@ def test_saving_and_the_dashboard_work_without_redis_and_never_show_stale_figure
     finally:
         come_back(redis_cache)
 
-    # Back again. A partitioned Redis still holds the old version and the figures cached under it (12):
-    # the bump owed since the failed invalidation is made first, so they are never served.
+    # Back again. A partitioned Redis still holds the figures cached before the outage (12), under
+    # the data version of that time: the version advanced in PostgreSQL with the save, so they are
+    # never served.
     assert _collective(coordinator_client) == 6
     assert _collective(coordinator_client) == 6
-    assert not kpi_cache._State.untrusted
     _save_and_check(worker_client, group, members, members[:3])
     assert _collective(coordinator_client) == 3
 
@@ -248,8 +252,46 @@ class BrokenCache:
 
 
 @pytest.mark.django_db
-def test_the_invalidation_signal_never_raises_when_the_cache_fails(redis_cache, monkeypatch):
+def test_a_failing_cache_never_fails_a_save_or_a_read(report_data, monkeypatch):
+    monkeypatch.setattr(kpi_cache, "RETRY_AFTER", 0.0)
+    monkeypatch.setattr(kpi_cache._State, "failing", False)
     monkeypatch.setattr(kpi_cache, "cache", BrokenCache())
-    kpi_cache.invalidate()
-    assert kpi_cache._State.untrusted
-    assert kpi_cache.data_version() is None
+    before = kpi_cache.data_version()
+    kpi_cache.invalidate()  # a save's signal: PostgreSQL only, the cache is not even asked
+    assert kpi_cache.data_version() > before
+    figures = kpi_cache.cached_kpis(report_data.municipality, quarter(2024, 3))
+    assert figures["residents_collective"] == 9  # computed from the database
+    assert kpi_cache._State.failing
+
+
+def _bump_in_another_session():
+    """What another process (a second gunicorn worker, the import command) does when it saves:
+    ``nextval`` on the sequence, in its own PostgreSQL session. It never talks to Redis."""
+    db = connection.settings_dict
+    with psycopg.connect(host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"] or "postgres",
+                         password=db["PASSWORD"] or None, dbname=db["NAME"], autocommit=True) as other:
+        other.execute("SELECT nextval('reporting_data_version')")
+
+
+@pytest.mark.django_db
+def test_a_write_by_another_process_while_redis_was_down_is_seen_by_the_next_read(redis_cache, report_data):
+    period = quarter(2024, 3)
+    figures = kpi_cache.cached_kpis(report_data.municipality, period)
+    assert figures["residents_collective"] == 9
+    assert any(b"reporting:kpis" in key for key in redis_cache.keys())  # cached in Redis
+    version = kpi_cache.data_version()
+
+    # Redis partitioned: the figures cached above stay in it. Meanwhile another process saves:
+    # one resident's attendance (no signal in this process) and its bump of the data version.
+    redis_cache.partition.cut()
+    Attendance.objects.filter(participant=report_data.people[0]).update(status=Attendance.Status.ABSENT)
+    _bump_in_another_session()
+    redis_cache.partition.open()
+
+    # This process knew nothing of the outage or the write; it reads the new version, never the
+    # figures cached under the old one.
+    assert kpi_cache.data_version() > version
+    assert kpi_cache.cached_kpis(report_data.municipality, period)["residents_collective"] == 8
+    # And caches the new figures under the new version.
+    assert kpi_cache.cached_kpis(report_data.municipality, period)["residents_collective"] == 8
+    assert len([key for key in redis_cache.keys() if b"reporting:kpis" in key]) == 2
