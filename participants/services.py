@@ -170,7 +170,11 @@ def close_request(user, help_request: HelpRequest, *, reason: str, on: datetime.
 
 @transaction.atomic
 def reopen_request(user, help_request: HelpRequest) -> HelpRequest:
-    """Undo a close (a mistake, or the resident comes back with the same question)."""
+    """Undo a close (a mistake, or the resident comes back with the same question).
+
+    Only a closed request: a matched one was answered by a group or support (end that instead)."""
+    if help_request.status != HelpRequest.Status.CLOSED:
+        raise ValidationError(_("Only a closed request can be reopened."))
     help_request.status, help_request.close_reason, help_request.closed_on = HelpRequest.Status.OPEN, "", None
     help_request.save(update_fields=["status", "close_reason", "closed_on"])
     log_event(user, "help_request.updated", help_request.participant,

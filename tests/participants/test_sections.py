@@ -34,7 +34,6 @@ REQUEST = {
     "date": "2024-03-01",
     "route": "collective",
     "tenzij_reason": "",
-    "closed_on": "",
 }
 SUPPORT = {"product": "Schuldhulpverlening", "framework": "wgs", "start_date": "2024-01-01", "end_date": ""}
 
@@ -167,7 +166,6 @@ def test_collective_route_blanks_a_tenzij_reason(client_for, worker, participant
         ({"theme": "", "date": ""}, "Dit veld is verplicht."),
         ({"theme": "t" * 201}, "niet meer dan 200 tekens"),
         ({"date": "2999-01-01"}, "De datum kan niet in de toekomst liggen."),
-        ({"closed_on": "2024-02-01"}, "De afsluitdatum kan niet vóór de datum van de vraag liggen."),
         ({"route": "teleport"}, "Selecteer een geldige keuze"),
         ({"route": "individual", "tenzij_reason": "bored"}, "Selecteer een geldige keuze"),
     ],
@@ -186,10 +184,10 @@ def test_bad_help_request_gives_a_message_and_saves_nothing(
 def test_help_request_edit_and_delete_are_audited(client_for, worker, participant):
     request = HelpRequestFactory(participant=participant)
     client = client_for(worker)
-    data = {**REQUEST, "route": "combined", "closed_on": "2024-04-01"}
+    data = {**REQUEST, "route": "combined"}
     assert _post(client, "help_request_edit", participant, data, request.pk).status_code == 302
     request.refresh_from_db()
-    assert request.route == "combined" and request.closed_on == datetime.date(2024, 4, 1)
+    assert request.route == "combined" and request.status == HelpRequest.Status.OPEN
     assert _post(client, "help_request_delete", participant, {}, request.pk).status_code == 302
     assert not HelpRequest.objects.exists()
     events = set(AuditEvent.objects.values_list("event", flat=True))

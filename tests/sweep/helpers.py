@@ -31,7 +31,9 @@ class Route:
     def kind(self, param: str) -> str:
         """What kind of object an ``<int:...>`` parameter names."""
         if param == "pk":
-            return {"participants": "participant", "groups": "group", "reporting": "report"}[self.namespace]
+            return {
+                "participants": "participant", "groups": "group", "reporting": "report", "pathway": "help_request",
+            }[self.namespace]
         if param == "item_pk":
             return self.defaults.get("section", "change_wish")
         return {"enrolment_pk": "enrolment", "session_pk": "session"}[param]

@@ -101,6 +101,7 @@ def test_no_url_answers_500_to_garbage(persona, world, administrator, client_for
 AREAS = {
     "participants": ("worker", lambda r: r.namespace == "participants", ("own",)),
     "groups": ("worker", lambda r: r.namespace == "groups", ("own",)),
+    "pathway": ("worker", lambda r: r.namespace == "pathway", ("own",)),
     "reporting": ("coordinator", lambda r: r.namespace == "reporting", ("own", "mixed")),
     "core": ("administrator", lambda r: r.namespace in ("", "importer") and r.name != "logout", ("own",)),
 }
