@@ -1,5 +1,6 @@
-"""Forms for groups, enrolments and the session roll call."""
+"""Forms for groups, enrolments, the waiting list, hand-over and the session roll call."""
 
+import datetime
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -9,11 +10,11 @@ from django.utils.translation import gettext_lazy as _
 
 from collectief.forms import FriendlyBlanksMixin, TeamScopedFormMixin
 from collectief.models import EndReason, Team
-from collectief.validators import validate_plausible_date
+from collectief.validators import show_date, validate_plausible_date
 from participants.forms import DateInput, ParticipantCreateForm, ParticipantForm
 from participants.models import Participant
 
-from .models import Attendance, Contributor, Enrolment, Group, Session
+from .models import Attendance, Contributor, Enrolment, Group, HandOver, Interest, Session
 from .services import WALK_IN_FIELDS
 
 
@@ -140,12 +141,18 @@ def enrollable(user, group):
 
 
 class EndEnrolmentForm(FriendlyBlanksMixin, forms.ModelForm):
-    """Uitstroom: the end date and why."""
+    """Uitstroom: the end date and the resident's next step (the end reason).
+
+    After a course or an introduction group each resident chooses a next step: on to another group,
+    to individual support, to the course's next series (ended and enrolled there in one step),
+    completed… The end reasons are those steps.
+    """
 
     class Meta:
         model = Enrolment
-        fields = ["end_date", "end_reason"]
-        widgets = {"end_date": DateInput()}
+        fields = ["end_reason", "end_date"]
+        widgets = {"end_date": DateInput(), "end_reason": forms.RadioSelect}
+        labels = {"end_reason": _("The resident's next step")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -153,8 +160,149 @@ class EndEnrolmentForm(FriendlyBlanksMixin, forms.ModelForm):
         self.fields["end_reason"].required = True
         self.fields["end_reason"].queryset = EndReason.objects.filter(active=True)
         self.fields["end_reason"].label_from_instance = lambda reason: reason.label
+        self.fields["end_reason"].empty_label = None
         if not self.initial.get("end_date"):
             self.initial["end_date"] = timezone.localdate()
+
+
+# --- The waiting list -------------------------------------------------------------------------------
+
+
+class WaitForm(FriendlyBlanksMixin, forms.Form):
+    """Put a resident of the user's teams, not yet in the group, on its waiting list."""
+
+    participant = forms.ModelChoiceField(
+        queryset=Participant.objects.none(),
+        error_messages={"invalid_choice": _("This resident cannot be found or is already in the group.")},
+    )
+    referral_source = forms.ChoiceField(
+        label=_("referred by"), choices=[("", "---------"), *Enrolment.ReferralSource.choices], required=False
+    )
+
+    def __init__(self, *args, user, group, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["participant"].queryset = enrollable(user, group)
+
+
+class InterestForm(forms.Form):
+    """One row of the waiting list, chosen by its id (a POST from the group page)."""
+
+    interest = forms.ModelChoiceField(
+        queryset=Interest.objects.none(),
+        error_messages={"invalid_choice": _("This resident is no longer on the waiting list."),
+                        "required": _("This resident is no longer on the waiting list.")},
+    )
+    confirm_capacity = forms.BooleanField(required=False)
+
+    def __init__(self, *args, group, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["interest"].queryset = group.interests.waiting().select_related("participant", "help_request")
+
+
+class TrialForm(InterestForm):
+    """Invite a resident on the list to a trial session: the day (a planned or logged session)."""
+
+    day = forms.DateField(label=_("Trial session on"), validators=[validate_plausible_date],
+                          error_messages={"required": _("Choose the day of the trial session.")})
+
+
+def trial_days(group, today, logged=()) -> list:
+    """The days to offer for a trial: today's or a recent logged session, and the planned dates ahead."""
+    logged = sorted({d for d in logged if today - datetime.timedelta(days=14) <= d})
+    planned = [d for d in group.expected_dates(today + datetime.timedelta(weeks=8)) if d >= today]
+    return sorted(set(logged) | set(planned))
+
+
+# --- Status, hand-over, checks, series -----------------------------------------------------------------
+
+
+class StatusForm(forms.Form):
+    """Move the group on: forming → running → phasing out → self-running or ended."""
+
+    status = forms.ChoiceField(label=_("New status"), widget=forms.RadioSelect)
+    date = forms.DateField(label=_("Takes effect on"), widget=DateInput(), validators=[validate_plausible_date])
+    note = forms.CharField(label=_("note"), max_length=300, required=False,
+                           help_text=_("Short, without personal details."))
+
+    def __init__(self, *args, group, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.group = group
+        self.fields["status"].choices = [(v, label) for v, label in Group.Status.choices if v != group.status]
+        self.fields["date"].initial = timezone.localdate()
+
+
+class HandOverForm(FriendlyBlanksMixin, forms.ModelForm):
+    """Afbouwen: the hand-over date, the checklist and the residents who co-lead."""
+
+    co_leads = forms.ModelMultipleChoiceField(
+        label=_("Residents who co-lead the group"), queryset=Enrolment.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("They run the group after the hand-over (mede-begeleiders)."),
+    )
+
+    class Meta:
+        model = HandOver
+        fields = ["planned_on", "contact_person", "room_or_key", "agreements", "check_quarterly"]
+        widgets = {"planned_on": DateInput(), "agreements": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, group, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.group = group
+        self.fields["co_leads"].queryset = group.enrolments.filter(pk__in=[e.pk for e in members])
+        self.fields["co_leads"].label_from_instance = lambda e: e.participant.full_name
+        self.fields["co_leads"].initial = [e.pk for e in members if e.role == Enrolment.Role.CO_LEAD]
+        self.fields["agreements"].widget.attrs["maxlength"] = 1000
+        if not self.instance.pk:
+            self.fields["check_quarterly"].initial = True
+
+
+class CheckForm(forms.Form):
+    """"Draait het nog?": does the self-running group still meet, and roughly how many come."""
+
+    still_meets = forms.TypedChoiceField(
+        label=_("Does the group still meet?"), widget=forms.RadioSelect,
+        choices=[("yes", _("Yes")), ("no", _("No"))], coerce=lambda v: v == "yes",
+        error_messages={"required": _("Say whether the group still meets.")},
+    )
+    approx_attendance = forms.IntegerField(
+        label=_("Roughly how many come"), required=False, min_value=0, max_value=500,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("still_meets") is False:
+            cleaned["approx_attendance"] = None
+        return cleaned
+
+
+def proposed_next_start(group) -> datetime.date:
+    """A week after this series' last meeting (its end date, or the last of its N meetings)."""
+    last = group.end_date
+    if last is None and group.rhythm == Group.Rhythm.COURSE and group.planned_sessions:
+        planned = group.expected_dates(group.start_date + datetime.timedelta(weeks=2 * group.planned_sessions + 2))
+        last = planned[-1] if planned else None
+    proposal = (last + datetime.timedelta(days=7)) if last else timezone.localdate()
+    return max(proposal, group.start_date + datetime.timedelta(days=1))
+
+
+class SeriesForm(forms.Form):
+    """Plan the next series of a course: its start date."""
+
+    start_date = forms.DateField(label=_("The next series starts on"), widget=DateInput(),
+                                 validators=[validate_plausible_date])
+
+    def __init__(self, *args, group, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.group = group
+        self.fields["start_date"].initial = proposed_next_start(group)
+
+    def clean_start_date(self):
+        start = self.cleaned_data["start_date"]
+        if start <= self.group.start_date:
+            raise forms.ValidationError(_("The next series starts after this one (%(date)s).")
+                                        % {"date": show_date(self.group.start_date)})
+        return start
 
 
 
@@ -411,6 +559,7 @@ class RollCall:
             "today": timezone.localdate(),
             "attendance_choices": Attendance.Status.choices,
             "present_count": sum(1 for row in self.rows if row.current == Attendance.Status.PRESENT),
+            "has_trial": any(getattr(row, "trial", False) for row in self.rows),
             "version": self.version if self.is_bound and self.version is not None else self.session.version,
             "stale": self.stale,
             "mine_counts": {

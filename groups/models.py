@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models, transaction
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, JSONObject
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -67,6 +67,44 @@ class GroupQuerySet(models.QuerySet):
             last_session_date=Subquery(last),
             held_sessions=Coalesce(Subquery(held), 0),
         )
+
+    def with_history(self):
+        """Annotate ``status_history`` and ``check_history`` (arrays of JSON, in the same query).
+
+        Read them through ``Group.history()`` and ``Group.checks_done()``.
+        """
+        by = {"first": "changed_by__first_name", "last": "changed_by__last_name", "username": "changed_by__username"}
+        changes = GroupStatusChange.objects.filter(group=OuterRef("pk")).order_by("date", "pk").values(
+            json=JSONObject(status="status", date="date", note="note", **by)
+        )
+        checks = GroupCheck.objects.filter(group=OuterRef("pk")).order_by("-date", "-pk").values(
+            json=JSONObject(date="date", still_meets="still_meets", approx_attendance="approx_attendance",
+                            first="checked_by__first_name", last="checked_by__last_name",
+                            username="checked_by__username")
+        )
+        return self.annotate(status_history=ArraySubquery(changes), check_history=ArraySubquery(checks))
+
+    def with_places(self, on: datetime.date | None = None):
+        """Annotate places_taken (members now or from a later start) and waiting (on the list): no N+1."""
+        on = on or timezone.localdate()
+        taken = (
+            Enrolment.objects.not_ended(on).filter(group=OuterRef("pk"))
+            .order_by().values("group").annotate(n=Count("pk")).values("n")
+        )
+        waiting = (
+            Interest.objects.waiting().filter(group=OuterRef("pk"))
+            .order_by().values("group").annotate(n=Count("pk")).values("n")
+        )
+        return self.annotate(
+            places_taken_count=Coalesce(Subquery(taken), 0), waiting_count=Coalesce(Subquery(waiting), 0)
+        )
+
+
+def _entry(row: dict, **extra) -> dict:
+    """A history row read from JSON: its date a date again, and who as a display name."""
+    day = row["date"]
+    name = f"{row.get('first') or ''} {row.get('last') or ''}".strip() or row.get("username") or ""
+    return {**row, **extra, "date": datetime.date.fromisoformat(day) if isinstance(day, str) else day, "by": name}
 
 
 def _on_or_after(day: datetime.date, weekday: int) -> datetime.date:
@@ -244,6 +282,27 @@ class Group(models.Model):
     def run_by_organisation(self) -> bool:
         return self.status != self.Status.SELF_RUNNING
 
+    def history(self) -> list[dict]:
+        """The dated status history (oldest first), from ``with_history`` or one query."""
+        rows = getattr(self, "status_history", None)
+        if rows is None:
+            rows = Group.objects.with_history().values_list("status_history", flat=True).get(pk=self.pk)
+        labels = dict(self.Status.choices)
+        return [_entry(row, label=labels.get(row["status"], row["status"])) for row in rows]
+
+    def checks_done(self) -> list[dict]:
+        """The "draait het nog?" checks, newest first, from ``with_history``."""
+        return [_entry(row) for row in (getattr(self, "check_history", None) or [])]
+
+    @property
+    def is_course(self) -> bool:
+        """A course runs as numbered series (Geld Telt: reeks 1, 2, 3)."""
+        return self.rhythm == self.Rhythm.COURSE or self.series_number is not None
+
+    def handed_over_by(self, day: datetime.date) -> bool:
+        """Whether the group was handed over to its residents on or before ``day``: no roll call then."""
+        return self.handed_over_on is not None and day >= self.handed_over_on
+
     def expected_dates(self, until: datetime.date) -> list[datetime.date]:
         """The meeting dates the group's rhythm plans from its start up to ``until`` (inclusive).
 
@@ -357,6 +416,10 @@ class HandOver(models.Model):
 
     def __str__(self):
         return f"{self.group} – {self.planned_on}"
+
+    def clean(self):
+        if self.group_id and self.planned_on and self.planned_on < self.group.start_date:
+            raise ValidationError({"planned_on": _("The hand-over date cannot be before the start date.")})
 
 
 class GroupCheck(models.Model):
@@ -572,6 +635,12 @@ class Session(models.Model):
         if group.end_date and self.date > group.end_date:
             raise ValidationError({"date": _("The group ended on %(date)s; a session cannot be later.")
                                    % {"date": show_date(group.end_date)}})
+        if group.handed_over_by(self.date):
+            # A self-running group is the residents' own: the organisation no longer logs it.
+            raise ValidationError({"date": _(
+                "The group was handed over to its residents on %(date)s: sessions from that day on are "
+                "not logged (no roll call after the hand-over)."
+            ) % {"date": show_date(group.handed_over_on)}})
         # A session is logged once it has begun; a cancellation may be recorded in advance.
         if self.status == self.Status.HELD and self.starts_after(timezone.localtime()):
             raise ValidationError({"date": _(
@@ -597,20 +666,27 @@ class Session(models.Model):
             )
 
     def roll_call(self, day: datetime.date) -> list[Participant]:
-        """Who is on the roll call for ``day``, with their ``role`` and ``recorded`` status, in one query.
+        """Who is on the roll call for ``day``, with their ``role``, ``trial`` and ``recorded`` status, in one query.
 
-        Members enrolled on that day, plus anyone already recorded for this session (so that
-        editing an old session never drops a row of someone who has since left).
+        Members enrolled on that day, residents of the waiting list invited to try the group on
+        that day ("proef": ``trial`` is true; they are not enrolled), plus anyone already recorded
+        for this session (so that editing an old session never drops a row of someone who has
+        since left).
         """
         enrolled = Enrolment.objects.filter(running_on(day), group=self.group_id, participant=OuterRef("pk"))
-        queryset = Participant.objects.annotate(role=Subquery(enrolled.values("role")[:1]))
+        # Still invited, or enrolled since: the badge stays on the session that was their trial.
+        trial = Interest.objects.filter(
+            group=self.group_id, participant=OuterRef("pk"), trial_date=day,
+            status__in=[Interest.Status.TRIAL, Interest.Status.ENROLLED],
+        )
+        queryset = Participant.objects.annotate(role=Subquery(enrolled.values("role")[:1]), trial=Exists(trial))
         if self.pk:
             recorded = Attendance.objects.filter(session=self.pk, participant=OuterRef("pk")).values("status")[:1]
             queryset = queryset.annotate(recorded=Subquery(recorded)).filter(
-                Q(Exists(enrolled)) | Q(recorded__isnull=False)
+                Q(Exists(enrolled)) | Q(trial=True) | Q(recorded__isnull=False)
             )
         else:
-            queryset = queryset.filter(Exists(enrolled))
+            queryset = queryset.filter(Q(Exists(enrolled)) | Q(trial=True))
         return list(queryset.order_by("sort_name", "first_name", "pk"))
 
     def mark_attendance(self, statuses: dict[int, str], *, new_session: bool = False):
@@ -658,6 +734,14 @@ class InterestQuerySet(models.QuerySet):
         """Interested or invited to a trial: still on the list."""
         return self.filter(status__in=[Interest.Status.INTERESTED, Interest.Status.TRIAL])
 
+    def with_trial_attendance(self):
+        """Annotate ``trial_attendance``: what the roll call of the trial day says (None: not logged)."""
+        came = Attendance.objects.filter(
+            session__group=OuterRef("group_id"), session__date=OuterRef("trial_date"),
+            session__status=Session.Status.HELD, participant=OuterRef("participant_id"),
+        ).order_by("session__start_time").values("status")[:1]
+        return self.annotate(trial_attendance=Subquery(came))
+
 
 class Interest(models.Model):
     """The waiting list (interest list) of a group: interested → trial session → enrolled, or withdrawn.
@@ -681,6 +765,11 @@ class Interest(models.Model):
     trial_session = models.ForeignKey(
         "Session", on_delete=models.SET_NULL, null=True, blank=True, related_name="trial_interests",
         verbose_name=_("trial session"),
+    )
+    # The day of the trial: the roll call of that day lists the resident with a "proef" badge. A
+    # session is logged on the day itself, so an invitation names a planned date, not a session.
+    trial_date = models.DateField(
+        _("trial on"), null=True, blank=True, validators=[validate_plausible_date],
     )
     help_request = models.ForeignKey(
         HelpRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="interests",

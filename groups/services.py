@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from collectief.audit import residents_shown
 from collectief.models import EndReason, log_event
+from collectief.validators import show_date, validate_at_most_a_year_ahead
 from participants.models import Consent, HelpRequest, Participant
 from participants.services import mark_matched, register_participant
 
@@ -115,7 +116,19 @@ def enrol(
     log_event(user, "enrolment.created", enrolment, data)
     if help_request is not None and help_request.is_open:
         mark_matched(user, help_request, enrolment_id=enrolment.pk)
+    _leave_list_enrolled(user, enrolment)
     return enrolment
+
+
+def _leave_list_enrolled(user, enrolment: Enrolment) -> None:
+    """A resident on the group's waiting list who is enrolled (from the list or not) leaves it as enrolled."""
+    left = Interest.objects.waiting().filter(group=enrolment.group_id, participant=enrolment.participant_id).update(
+        status=Interest.Status.ENROLLED, enrolment=enrolment, ended_on=timezone.localdate(), updated_at=timezone.now(),
+    )
+    if left:
+        log_event(user, "interest.updated", enrolment.participant, {
+            "fields": ["status", "enrolment"], "group": enrolment.group_id, "status": Interest.Status.ENROLLED,
+        })
 
 
 # --- The waiting list ------------------------------------------------------------------------------
@@ -133,6 +146,8 @@ def add_interest(
         raise ValidationError(_("Only residents of the group's team can be put on its waiting list."))
     if group.interests.waiting().filter(participant=participant).exists():
         raise ValidationError(_("This resident is already on the waiting list of this group."))
+    if group.enrolments.not_ended(since or timezone.localdate()).filter(participant=participant).exists():
+        raise ValidationError(_("This resident is already enrolled in this group."))
     interest = Interest(
         group=group, participant=participant, help_request=help_request, referral_source=referral_source,
         since=since or timezone.localdate(), created_by=user if getattr(user, "pk", None) else None,
@@ -160,17 +175,45 @@ def enrol_or_wait(
 
 
 @transaction.atomic
-def invite_to_trial(user, interest: Interest, session: Session) -> Interest:
-    """Invite a resident on the list to one session to try the group ("proef")."""
+def invite_to_trial(user, interest: Interest, session: Session | None = None, *,
+                    on: datetime.date | None = None) -> Interest:
+    """Invite a resident on the list to try the group ("proef") at a session, or on a day it meets.
+
+    Sessions are logged on the day itself, so an invitation usually names a planned date (``on``);
+    the roll call of that day lists the resident with a "proef" badge. A logged session of that
+    day is linked when there is one.
+    """
     if not interest.is_waiting:
         raise ValidationError(_("This resident is no longer on the waiting list."))
-    if session.group_id != interest.group_id:
-        raise ValidationError(_("Choose a session of this group."))
-    interest.status, interest.trial_session = Interest.Status.TRIAL, session
-    interest.save(update_fields=["status", "trial_session", "updated_at"])
-    log_event(user, "interest.updated", interest.participant,
-              {"fields": ["status", "trial_session"], "group": interest.group_id, "status": interest.status})
+    group = interest.group
+    if session is not None:
+        if session.group_id != interest.group_id:
+            raise ValidationError(_("Choose a session of this group."))
+        on = session.date
+    if on is None:
+        raise ValidationError(_("Choose the day of the trial session."))
+    _check_trial_day(group, on)
+    if session is None:
+        session = group.sessions.filter(date=on).exclude(status=Session.Status.CANCELLED).order_by("start_time").first()
+    if session is not None and session.status == Session.Status.CANCELLED:
+        raise ValidationError(_("This session is cancelled: choose another day."))
+    interest.status, interest.trial_session, interest.trial_date = Interest.Status.TRIAL, session, on
+    interest.save(update_fields=["status", "trial_session", "trial_date", "updated_at"])
+    log_event(user, "interest.updated", interest.participant, {
+        "fields": ["status", "trial_session", "trial_date"], "group": interest.group_id, "status": interest.status,
+        "trial_date": on.isoformat(),
+    })
     return interest
+
+
+def _check_trial_day(group: Group, on: datetime.date) -> None:
+    """A trial day lies in the group's period, before any hand-over, and at most a year ahead."""
+    validate_at_most_a_year_ahead(on)
+    if on < group.start_date or (group.end_date and on > group.end_date) or group.handed_over_by(on):
+        raise ValidationError(_("Choose a day on which the group meets (from %(start)s%(until)s).") % {
+            "start": show_date(group.start_date),
+            "until": _(" to %(end)s") % {"end": show_date(group.end_date)} if group.end_date else "",
+        })
 
 
 @transaction.atomic
@@ -180,15 +223,14 @@ def enrol_from_list(
     """One tap: enrol a resident from the waiting list (their help request is matched)."""
     if not interest.is_waiting:
         raise ValidationError(_("This resident is no longer on the waiting list."))
+    help_request = interest.help_request if interest.help_request_id else None
     enrolment = enrol(
         user, interest.group, interest.participant, start_date=start_date or timezone.localdate(),
-        help_request=interest.help_request if interest.help_request_id else None,
+        help_request=help_request if help_request is not None and help_request.is_open else None,
         referral_source=interest.referral_source, via="waiting_list", respect_capacity=respect_capacity,
     )
+    # enrol() took the resident off the list (status enrolled, audited); mirror it on this object.
     interest.status, interest.enrolment, interest.ended_on = Interest.Status.ENROLLED, enrolment, timezone.localdate()
-    interest.save(update_fields=["status", "enrolment", "ended_on", "updated_at"])
-    log_event(user, "interest.updated", interest.participant,
-              {"fields": ["status", "enrolment"], "group": interest.group_id, "status": interest.status})
     return enrolment
 
 
@@ -231,6 +273,7 @@ def plan_next_series(user, group: Group, *, start_date: datetime.date) -> Group:
     following.contributors.set(group.contributors.all())
     log_event(user, "group.created", following,
               {"fields": ["series_number", "start_date"], "previous_series": group.pk})
+    record_status(user, following, on=timezone.localdate())
     return following
 
 
@@ -253,25 +296,49 @@ def end_into_next_series(user, enrolment: Enrolment, *, end_date: datetime.date)
 def change_group_status(user, group: Group, status: str, *, on: datetime.date | None = None, note: str = "") -> Group:
     """Move a group on (forming → running → phasing out → self-running or ended), keeping the history.
 
-    Self-running sets the hand-over date (no roll call from that day on); ended sets the end date.
+    Self-running sets the hand-over date to ``on`` (no roll call from that day on); ended sets the
+    end date. Taking a self-running group back (a correction, or the organisation runs it again)
+    clears the hand-over date, so that its sessions are logged again; the history keeps both steps.
     """
     on = on or timezone.localdate()
+    if status == group.status:
+        raise ValidationError(_("The group already has this status."))
     fields = ["status"]
-    group.status = status
+    previous, group.status = group.status, status
     if status == Group.Status.SELF_RUNNING:
-        group.handed_over_on = group.handed_over_on or on
+        group.handed_over_on = on
         fields.append("handed_over_on")
     elif status == Group.Status.ENDED:
-        group.end_date = group.end_date or on
+        group.end_date = on
         fields.append("end_date")
+    elif previous == Group.Status.SELF_RUNNING and group.handed_over_on:
+        group.handed_over_on = None
+        fields.append("handed_over_on")
     group.full_clean()
     group.save(update_fields=[*fields, "updated_at"])
-    change = GroupStatusChange(group=group, status=status, date=on, note=note,
+    log_event(user, "group.updated", group, {"fields": fields, "status": status})
+    record_status(user, group, on=on, note=note)
+    return group
+
+
+def record_status(user, group: Group, *, on: datetime.date, note: str = "") -> GroupStatusChange:
+    """Add the group's current status to its dated history (a new group, a status changed on the form)."""
+    change = GroupStatusChange(group=group, status=group.status, date=on, note=note,
                                changed_by=user if getattr(user, "pk", None) else None)
     change.full_clean(exclude=["group", "changed_by"])
     change.save()
-    log_event(user, "group.updated", group, {"fields": fields, "status": status})
-    return group
+    log_event(user, "group_status.created", change, {"group": group.pk, "status": change.status,
+                                                     "date": on.isoformat()})
+    return change
+
+
+def status_date(group: Group, today: datetime.date) -> datetime.date:
+    """The day a status set on the group form took effect: the hand-over or end date when it has one."""
+    if group.status == Group.Status.SELF_RUNNING and group.handed_over_on:
+        return group.handed_over_on
+    if group.status == Group.Status.ENDED and group.end_date:
+        return group.end_date
+    return today
 
 
 @transaction.atomic
@@ -287,6 +354,35 @@ def save_hand_over(user, hand_over: HandOver, *, fields=()) -> HandOver:
     if group.status in (Group.Status.FORMING, Group.Status.RUNNING):
         change_group_status(user, group, Group.Status.PHASING_OUT, note="")
     return hand_over
+
+
+@transaction.atomic
+def set_co_leads(user, group: Group, chosen_ids, *, on: datetime.date | None = None) -> int:
+    """Make the chosen members co-leads (mede-begeleiders) and the other members plain participants."""
+    chosen, changed = set(chosen_ids), 0
+    for enrolment in group.enrolments.not_ended(on or timezone.localdate()).order_by("pk"):
+        role = Enrolment.Role.CO_LEAD if enrolment.pk in chosen else Enrolment.Role.PARTICIPANT
+        if enrolment.role != role:
+            enrolment.role = role
+            enrolment.save(update_fields=["role"])
+            log_event(user, "enrolment.updated", enrolment, {"fields": ["role"], "role": role})
+            changed += 1
+    return changed
+
+
+@transaction.atomic
+def hand_over_group(user, group: Group, *, today: datetime.date | None = None) -> Group:
+    """"Overdragen": on or after the planned day the group becomes self-running from that day."""
+    today = today or timezone.localdate()
+    hand_over = getattr(group, "hand_over", None)
+    if hand_over is None:
+        raise ValidationError(_("Plan the hand-over first (afbouwen): the date and the checklist."))
+    if not group.is_logged_by_organisation:
+        raise ValidationError(_("This group is no longer run by the organisation."))
+    if today < hand_over.planned_on:
+        raise ValidationError(_("The hand-over is planned for %(date)s: hand the group over on or after that day.")
+                              % {"date": show_date(hand_over.planned_on)})
+    return change_group_status(user, group, Group.Status.SELF_RUNNING, on=hand_over.planned_on)
 
 
 @transaction.atomic

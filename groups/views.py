@@ -7,8 +7,10 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, IntegerField, OuterRef, Q, Value
+from django.db.models.functions import Coalesce, Least
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,13 +19,31 @@ from collectief import access
 from collectief.audit import residents_shown
 from collectief.models import AuditEvent, log_event
 from collectief.validators import show_date
+from participants.models import HelpRequest
 
 from . import services
 from .filters import GroupFilter
-from .forms import ContributorForm, EndEnrolmentForm, EnrolForm, GroupForm, RollCall, enrollable
-from .models import Attendance, Group, Session
+from .forms import (
+    CheckForm,
+    ContributorForm,
+    EndEnrolmentForm,
+    EnrolForm,
+    GroupForm,
+    HandOverForm,
+    InterestForm,
+    RollCall,
+    SeriesForm,
+    StatusForm,
+    TrialForm,
+    WaitForm,
+    enrollable,
+    trial_days,
+)
+from .models import Attendance, Enrolment, Group, GroupCheck, HandOver, Interest, Session
 
 ROLL_CALL_COLUMNS = 12  # sessions shown in the attendance matrix of the group page
+LONG_WAIT_DAYS = 28  # the start page lists residents waiting longer than four weeks
+LONG_WAIT_SHOWN = 50
 SESSIONS_PER_PAGE = 25
 SEARCH_RESULTS = 10
 
@@ -73,10 +93,14 @@ def start(request):
     if not access.can_register(user):
         return access.render_no_role(request)
     today = timezone.localdate()
+    quarter = quarter_start(today)
     mine = Group.facilitators.through.objects.filter(user=user, group=OuterRef("pk"))
+    checked = GroupCheck.objects.filter(group=OuterRef("pk"), date__gte=quarter)
     groups = list(
         Group.objects.of_user(user).exclude(status=Group.Status.ENDED).with_stats(today).with_logged_dates()
-        .annotate(is_mine=Exists(mine)).select_related("team", "neighbourhood").order_by("name")
+        .annotate(is_mine=Exists(mine), check_quarterly=F("hand_over__check_quarterly"),
+                  checked_this_quarter=Exists(checked))
+        .select_related("team", "neighbourhood").order_by("name")
     )
     to_log = []
     for group in groups:
@@ -84,12 +108,74 @@ def start(request):
         if group.to_register.missing:
             to_log.append(group)
     to_log.sort(key=lambda g: (g.to_register.oldest, g.name))
+    waiting = long_waits(user, today)
+    if waiting:
+        # The section names residents: record which (ids only).
+        log_event(user, "interest.viewed", object_type="groups.interest",
+                  data={"page": "start", **residents_shown(w["participant_id"] for w in waiting)})
     return render(request, "groups/start.html", {
         "today": today,
         "to_log": to_log,
+        "to_check": [g for g in groups if g.is_mine and _check_due(g, quarter)],
+        "check_form": CheckForm(),
+        "waiting": waiting[:LONG_WAIT_SHOWN],
+        "waiting_more": len(waiting) > LONG_WAIT_SHOWN,
+        "long_wait_days": LONG_WAIT_DAYS,
         "my_groups": [g for g in groups if g.is_mine],
         "team_groups": [g for g in groups if not g.is_mine],
     })
+
+
+def quarter_start(day: datetime.date) -> datetime.date:
+    return datetime.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def _check_due(group, quarter: datetime.date) -> bool:
+    """"Draait het nog?" once a quarter for a group handed over before this quarter, until it is answered."""
+    return (
+        group.status == Group.Status.SELF_RUNNING and bool(group.check_quarterly) and not group.checked_this_quarter
+        and group.handed_over_on is not None and group.handed_over_on < quarter
+    )
+
+
+def long_waits(user, today: datetime.date) -> list[dict]:
+    """Residents of my teams waiting longer than four weeks, longest first, in one query.
+
+    On a waiting list (since they were put on it, or since their help request when it is linked)
+    and open help requests not matched to anything (since the request; one that waits on a list
+    is shown once, as the list). Only the user's own teams: an administrator sees no one here.
+    """
+    team_ids = sorted(access.access_for(user).team_ids)
+    if not team_ids:
+        return []
+    cutoff = today - datetime.timedelta(days=LONG_WAIT_DAYS)
+    on_list = (
+        Interest.objects.waiting().filter(participant__team__in=team_ids)
+        .annotate(w_since=Least("since", Coalesce("help_request__date", "since")))
+        .filter(w_since__lt=cutoff)
+        .annotate(w_kind=Value("list"), w_id=F("pk"), w_participant=F("participant_id"),
+                  w_first=F("participant__first_name"), w_last=F("participant__last_name"), w_group=F("group_id"),
+                  w_label=F("group__name"), w_status=F("status"), w_when=F("w_since"))
+    )
+    listed = Interest.objects.waiting().filter(help_request=OuterRef("pk"))
+    requests = (
+        HelpRequest.objects.filter(status=HelpRequest.Status.OPEN, participant__team__in=team_ids, date__lt=cutoff)
+        .exclude(Exists(listed))
+        .annotate(w_kind=Value("request"), w_id=F("pk"), w_participant=F("participant_id"),
+                  w_first=F("participant__first_name"), w_last=F("participant__last_name"),
+                  w_group=Value(None, output_field=IntegerField()), w_label=F("theme"),
+                  w_status=Value(""), w_when=F("date"))
+    )
+    columns = ("w_kind", "w_id", "w_participant", "w_first", "w_last", "w_group", "w_label", "w_status", "w_when")
+    rows = on_list.values_list(*columns).union(requests.values_list(*columns), all=True).order_by("w_when", "w_id")
+    queue = reverse("pathway:queue")
+    found = []
+    for kind, pk, participant_id, first, last, group_id, label, status, since in rows[:LONG_WAIT_SHOWN + 1]:
+        url = (reverse("groups:detail", args=[group_id]) + "#wachtlijst") if kind == "list" else f"{queue}#vraag-{pk}"
+        found.append({"kind": kind, "id": pk, "participant_id": participant_id, "name": f"{first} {last}".strip(),
+                      "label": label, "trial": status == Interest.Status.TRIAL, "since": since,
+                      "days": (today - since).days, "url": url})
+    return found
 
 
 @dataclass
@@ -146,7 +232,7 @@ class ToRegister:
 def group_list(request):
     user = request.user
     queryset = (
-        Group.objects.for_user(user).with_stats()
+        Group.objects.for_user(user).with_stats().with_places()
         .select_related("kind", "team", "neighbourhood").prefetch_related("life_domains").order_by("name", "pk")
     )
     filterset = GroupFilter(request.GET or None, queryset=queryset, user=user)
@@ -162,7 +248,9 @@ def group_list(request):
 def group_detail(request, pk):
     group = get_group_for_user(
         request, pk,
-        Group.objects.with_stats().with_logged_dates().prefetch_related("facilitators", "life_domains", "contributors"),
+        Group.objects.with_stats().with_logged_dates().with_history()
+        .select_related("previous_series", "next_series", "hand_over")
+        .prefetch_related("facilitators", "life_domains", "contributors"),
     )
     today = timezone.localdate()
     enrolments = list(group.enrolments.select_related("participant", "end_reason"))
@@ -192,10 +280,12 @@ def group_detail(request, pk):
         sum(1 for (sid, _p), st in marks.items() if sid == s.pk and st == Attendance.Status.PRESENT)
         for s in columns
     ]
+    waiting = waiting_list(group, today)
     # A view changes nothing: one INSERT into the audit log is atomic on its own. The page names
-    # every member, current and former: all of them are recorded (ids only).
+    # every member, current and former, and everyone on the waiting list: all are recorded (ids only).
+    shown = [e.participant_id for e in enrolments] + [i.participant_id for i in waiting]
     log_event(request.user, "group.viewed", group,
-              {"members": len(active), **residents_shown(e.participant_id for e in enrolments)})
+              {"members": len(active), "waiting": len(waiting), **residents_shown(shown)})
     return render(request, "groups/group_detail.html", {
         "group": group,
         "active": active,
@@ -206,7 +296,38 @@ def group_detail(request, pk):
         "matrix": matrix,
         "today": today,
         "to_register": ToRegister.of(group, today),
+        "waiting": waiting,
+        "full": bool(group.capacity) and len(active) >= group.capacity,
+        "trial_days": trial_days(group, today, group.logged_dates or []) if waiting else [],
+        "co_leads": [e for e in active if e.role == Enrolment.Role.CO_LEAD],
+        "hand_over": getattr(group, "hand_over", None),
+        "history": group.history(),
+        "checks": group.checks_done(),
+        "next_series": getattr(group, "next_series", None),
+        "can_log": group.is_logged_by_organisation and not group.handed_over_by(today),
+        "can_hand_over": _can_hand_over(group, today),
     })
+
+
+def waiting_list(group, today) -> list[Interest]:
+    """The group's waiting list, longest waiting first, with how the trial went (one query)."""
+    rows = list(
+        group.interests.waiting().with_trial_attendance().select_related("participant", "help_request")
+        .order_by("since", "pk")
+    )
+    for row in rows:
+        row.days_waiting = (today - row.since).days
+        # Invited, and the day has not passed without a roll call yet.
+        row.trial_ahead = row.trial_date is not None and row.trial_date >= today and row.trial_attendance is None
+    return rows
+
+
+def _can_hand_over(group, today) -> bool:
+    hand_over = getattr(group, "hand_over", None)
+    return (
+        hand_over is not None and hand_over.pk is not None and hand_over.planned_on is not None
+        and group.is_logged_by_organisation and today >= hand_over.planned_on
+    )
 
 
 @access.registration_required
@@ -216,6 +337,8 @@ def group_create(request):
         with transaction.atomic():
             group = form.save()
             log_event(request.user, "group.created", group, {"fields": sorted(form.changed_data)})
+            # The status history starts with the status the group was created with.
+            services.record_status(request.user, group, on=services.status_date(group, timezone.localdate()))
         messages.success(request, _("Group “%(name)s” created.") % {"name": group.name})
         return redirect("groups:detail", pk=group.pk)
     return render(request, "groups/group_form.html", {"form": form})
@@ -229,6 +352,9 @@ def group_edit(request, pk):
         with transaction.atomic():
             form.save()
             log_event(request.user, "group.updated", group, {"fields": sorted(form.changed_data)})
+            if "status" in form.changed_data:
+                # Changed on the form instead of the status page: the history still gets the step.
+                services.record_status(request.user, group, on=services.status_date(group, timezone.localdate()))
         messages.success(request, _("Group “%(name)s” saved.") % {"name": group.name})
         return redirect("groups:detail", pk=group.pk)
     return render(request, "groups/group_form.html", {"form": form, "group": group})
@@ -273,37 +399,49 @@ def _log_search(user, group, results):
 
 @access.registration_required
 def enrol(request, pk):
-    """Aanmelden: search a resident and enrol them with one click."""
+    """Aanmelden: search a resident and enrol them with one click (a full group: the waiting list)."""
     group = get_group_for_user(request, pk)
     form = EnrolForm(request.POST or None, user=request.user, group=group)
     members = list(group.enrolments.not_ended().select_related("participant"))
     full = bool(group.capacity) and len(members) >= group.capacity
     if request.method == "POST":
-        if form.is_valid() and _enrol(request, group, form, full, len(members)):
+        outcome = _enrol(request, group, form, full, len(members)) if form.is_valid() else None
+        if outcome == ENROLLED:
             return redirect("groups:enrol", pk=group.pk)
-        messages.error(request, _("The resident could not be enrolled; see the message below."))
+        if outcome is None:
+            messages.error(request, _("The resident could not be enrolled; see the message below."))
+    return _enrol_page(request, group, form, members, full)
+
+
+def _enrol_page(request, group, form, members=None, full=None):
+    if members is None:
+        members = list(group.enrolments.not_ended().select_related("participant"))
+        full = bool(group.capacity) and len(members) >= group.capacity
     q = _search_text(request)
     results = _search(request.user, group, q)
+    waiting = list(group.interests.waiting().select_related("participant").order_by("since", "pk"))
     with transaction.atomic():
         _log_search(request.user, group, results)
         log_event(request.user, "group.viewed", group,
-                  {"page": "enrol", **residents_shown(e.participant_id for e in members)})
+                  {"page": "enrol", **residents_shown([e.participant_id for e in members]
+                                                      + [i.participant_id for i in waiting])})
     return render(request, "groups/enrol.html", {
         "group": group, "form": form, "q": q, "results": results, "members": members, "full": full,
+        "waiting": waiting,
         # Someone who works for more than one team may enrol a resident of another one (with consent).
         "other_teams": access.teams_for(request.user).exclude(pk=group.team_id).exists(),
     })
 
 
-def _enrol(request, group, form, full, enrolled) -> bool:
-    """Enrol the chosen resident; False (with the reason on the form) when the rules refuse it."""
+ENROLLED, ON_THE_LIST = "enrolled", "waiting"
+
+
+def _enrol(request, group, form, full, enrolled) -> str | None:
+    """Enrol the chosen resident; a full group puts them on its waiting list instead (overflow),
+    unless "enrol anyway" is ticked. None (with the reason on the form) when the rules refuse it."""
     participant = form.cleaned_data["participant"]
     if full and not form.cleaned_data["confirm_capacity"]:
-        form.add_error(None, _(
-            "%(group)s is full: %(enrolled)s enrolled for %(capacity)s places. Tick “enrol anyway” to enrol "
-            "%(name)s above the capacity."
-        ) % {"group": group.name, "enrolled": enrolled, "capacity": group.capacity, "name": participant.full_name})
-        return False
+        return _overflow(request, group, form, enrolled)
     try:
         services.enrol(request.user, group, participant, role=form.cleaned_data["role"],
                        referral_source=form.cleaned_data["referral_source"],
@@ -311,14 +449,60 @@ def _enrol(request, group, form, full, enrolled) -> bool:
                        other_team_consent=form.cleaned_data["consent_other_team"], respect_capacity=False)
     except ValidationError as error:
         form.add_error(None, error.messages)
-        return False
+        return None
     except IntegrityError:
         # A double click racing past the check: the first one enrolled the resident already.
         messages.info(request, _("%(name)s is already enrolled.") % {"name": participant.full_name})
-        return True
+        return ENROLLED
     messages.success(request, _("%(name)s is enrolled in %(group)s.")
                      % {"name": participant.full_name, "group": group.name})
-    return True
+    return ENROLLED
+
+
+def _overflow(request, group, form, enrolled) -> str | None:
+    """The group is full: the resident goes on the waiting list; "enrol anyway" stays possible."""
+    participant = form.cleaned_data["participant"]
+    values = {"group": group.name, "enrolled": enrolled, "capacity": group.capacity, "name": participant.full_name}
+    try:
+        services.add_interest(request.user, group, participant, referral_source=form.cleaned_data["referral_source"],
+                              via="enrol_full")
+    except ValidationError as error:
+        form.add_error(None, _(
+            "%(group)s is full: %(enrolled)s enrolled for %(capacity)s places. Tick “enrol anyway” to enrol "
+            "%(name)s above the capacity."
+        ) % values)
+        form.add_error(None, error.messages)
+        return None
+    messages.warning(request, _(
+        "%(group)s is full (%(enrolled)s enrolled for %(capacity)s places): %(name)s is now on the waiting list. "
+        "To enrol %(name)s above the capacity after all, tick “enrol anyway” and enrol again."
+    ) % values)
+    return ON_THE_LIST
+
+
+@access.registration_required
+@require_POST
+def waiting_add(request, pk):
+    """Op de wachtlijst zetten: from the enrol page's search results, full group or not."""
+    group = get_group_for_user(request, pk)
+    form = WaitForm(request.POST, user=request.user, group=group)
+    if form.is_valid():
+        participant = form.cleaned_data["participant"]
+        try:
+            services.add_interest(request.user, group, participant,
+                                  referral_source=form.cleaned_data["referral_source"], via="enrol_page")
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        except IntegrityError:
+            messages.info(request, _("This resident is already on the waiting list of this group."))
+            return redirect("groups:enrol", pk=group.pk)
+        else:
+            messages.success(request, _("%(name)s is on the waiting list of %(group)s.")
+                             % {"name": participant.full_name, "group": group.name})
+            return redirect("groups:enrol", pk=group.pk)
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return _enrol_page(request, group, EnrolForm(None, user=request.user, group=group))
 
 
 @access.registration_required
@@ -333,23 +517,255 @@ def participant_search(request, pk):
 
 @access.registration_required
 def enrolment_end(request, pk, enrolment_pk):
-    """Uitstroom: end an enrolment with a date and a reason."""
-    group = get_group_for_user(request, pk)
+    """Uitstroom: end an enrolment with a date and the resident's next step (the end reason).
+
+    "Door naar een volgende reeks" ends the enrolment and enrols the resident in the course's next
+    series in one step; without a planned next series it asks to plan that first.
+    """
+    group = get_group_for_user(request, pk, Group.objects.select_related("next_series"))
     enrolment = get_object_or_404(group.enrolments.select_related("participant"), pk=enrolment_pk)
     if enrolment.end_date is not None:
         messages.info(request, _("This enrolment has already ended."))
         return redirect("groups:detail", pk=group.pk)
     form = EndEnrolmentForm(request.POST or None, instance=enrolment)
     if request.method == "POST" and form.is_valid():
-        services.end_enrolment(request.user, enrolment, end_date=form.cleaned_data["end_date"],
-                               end_reason=form.cleaned_data["end_reason"])
-        messages.success(request, _("The enrolment of %(name)s has ended.") % {"name": enrolment.participant.full_name})
-        return redirect("groups:detail", pk=group.pk)
+        done = _end_enrolment(request, group, enrolment, form)
+        if done:
+            return redirect("groups:detail", pk=group.pk)
     if request.method == "GET":
         # The page names the resident: opening it is a view of their record.
         log_event(request.user, "participant.viewed", enrolment.participant,
                   {"page": "enrolment_end", "group": group.pk, "enrolment": enrolment.pk})
-    return render(request, "groups/enrolment_end.html", {"group": group, "enrolment": enrolment, "form": form})
+    return render(request, "groups/enrolment_end.html", {
+        "group": group, "enrolment": enrolment, "form": form, "next_series": getattr(group, "next_series", None),
+    })
+
+
+def _end_enrolment(request, group, enrolment, form) -> bool:
+    end_date, reason = form.cleaned_data["end_date"], form.cleaned_data["end_reason"]
+    name = enrolment.participant.full_name
+    if reason.code != NEXT_SERIES:
+        services.end_enrolment(request.user, enrolment, end_date=end_date, end_reason=reason)
+        messages.success(request, _("The enrolment of %(name)s has ended.") % {"name": name})
+        return True
+    following = getattr(group, "next_series", None)
+    if following is None:
+        form.add_error("end_reason", _(
+            "No next series of %(group)s is planned yet. Plan the next series first; then %(name)s moves on "
+            "to it in one step."
+        ) % {"group": group.name, "name": name})
+        return False
+    try:
+        moved = services.end_into_next_series(request.user, enrolment, end_date=end_date)
+    except ValidationError as error:
+        form.add_error(None, error.messages)
+        return False
+    except IntegrityError:
+        form.add_error(None, _("%(name)s is already enrolled in the next series.") % {"name": name})
+        return False
+    messages.success(request, _(
+        "%(name)s moves on to series %(number)s of %(group)s: enrolled there from %(date)s, and the enrolment "
+        "in this series has ended."
+    ) % {"name": name, "number": following.series_number, "group": following.name, "date": _date(moved.start_date)})
+    return True
+
+
+NEXT_SERIES = "next_series"
+
+
+# --- The waiting list ----------------------------------------------------------------------------
+
+
+def _waiting_refused(request, pk, message):
+    """A waiting-list action the rules refused: the group page again (200) with the reason on top."""
+    messages.error(request, message)
+    return group_detail(request, pk)
+
+
+def _to_waiting_list(group):
+    return redirect(reverse("groups:detail", args=[group.pk]) + "#wachtlijst")
+
+
+@access.registration_required
+@require_POST
+def waiting_enrol(request, pk):
+    """Inschrijven: one tap enrols a resident from the waiting list (above the capacity only when asked)."""
+    group = get_group_for_user(request, pk)
+    form = InterestForm(request.POST, group=group)
+    if not form.is_valid():
+        return _waiting_refused(request, pk, _("This resident is no longer on the waiting list."))
+    interest = form.cleaned_data["interest"]
+    try:
+        enrolment = services.enrol_from_list(request.user, interest,
+                                             respect_capacity=not form.cleaned_data["confirm_capacity"])
+    except services.GroupFull:
+        return _waiting_refused(request, pk, _(
+            "%(group)s is full (%(capacity)s places): %(name)s stays on the waiting list. Choose “enrol above "
+            "the capacity” to enrol anyway."
+        ) % {"group": group.name, "capacity": group.capacity, "name": interest.participant.full_name})
+    except ValidationError as error:
+        return _waiting_refused(request, pk, " ".join(error.messages))
+    except IntegrityError:
+        return _waiting_refused(request, pk, _("%(name)s is already enrolled.")
+                                % {"name": interest.participant.full_name})
+    messages.success(request, _("%(name)s is enrolled in %(group)s from %(date)s.") % {
+        "name": interest.participant.full_name, "group": group.name, "date": _date(enrolment.start_date)})
+    return _to_waiting_list(group)
+
+
+@access.registration_required
+@require_POST
+def waiting_trial(request, pk):
+    """Uitnodigen voor een proefbijeenkomst: the resident is on that day's roll call with a "proef" badge."""
+    group = get_group_for_user(request, pk)
+    form = TrialForm(request.POST, group=group)
+    if not form.is_valid():
+        return _waiting_refused(request, pk, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    interest = form.cleaned_data["interest"]
+    try:
+        services.invite_to_trial(request.user, interest, on=form.cleaned_data["day"])
+    except ValidationError as error:
+        return _waiting_refused(request, pk, " ".join(error.messages))
+    messages.success(request, _("%(name)s is invited to try the session of %(date)s: on its roll call with a "
+                                "“trial” badge.") % {"name": interest.participant.full_name,
+                                                     "date": _date(interest.trial_date)})
+    return _to_waiting_list(group)
+
+
+@access.registration_required
+@require_POST
+def waiting_withdraw(request, pk):
+    """Van de lijst halen: the resident no longer waits for this group."""
+    group = get_group_for_user(request, pk)
+    form = InterestForm(request.POST, group=group)
+    if not form.is_valid():
+        return _waiting_refused(request, pk, _("This resident is no longer on the waiting list."))
+    interest = form.cleaned_data["interest"]
+    try:
+        services.withdraw_interest(request.user, interest)
+    except ValidationError as error:
+        return _waiting_refused(request, pk, " ".join(error.messages))
+    messages.success(request, _("%(name)s is no longer on the waiting list.")
+                     % {"name": interest.participant.full_name})
+    return _to_waiting_list(group)
+
+
+# --- Series, status, hand-over, checks ---------------------------------------------------------------
+
+
+@access.registration_required
+def series_next(request, pk):
+    """Volgende reeks plannen: the course's next series, a group of its own with the same set-up."""
+    group = get_group_for_user(request, pk, Group.objects.select_related("next_series"))
+    following = getattr(group, "next_series", None)
+    if following is not None:
+        messages.info(request, _("The next series of this course is already planned."))
+        return redirect("groups:detail", pk=following.pk)
+    form = SeriesForm(request.POST or None, group=group)
+    if request.method == "POST" and form.is_valid():
+        try:
+            following = services.plan_next_series(request.user, group, start_date=form.cleaned_data["start_date"])
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        except IntegrityError:
+            # A double click: the first one planned it.
+            return redirect("groups:detail", pk=group.pk)
+        else:
+            messages.success(request, _("Series %(number)s of %(group)s is planned from %(date)s.") % {
+                "number": following.series_number, "group": following.name, "date": _date(following.start_date)})
+            return redirect("groups:detail", pk=following.pk)
+    return render(request, "groups/series_form.html", {"group": group, "form": form})
+
+
+@access.registration_required
+def status_change(request, pk):
+    """Status wijzigen: forming → running → afbouwen → zelfstandig / beëindigd, with its date."""
+    group = get_group_for_user(request, pk)
+    form = StatusForm(request.POST or None, group=group)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.change_group_status(request.user, group, data["status"], on=data["date"], note=data["note"])
+        except ValidationError as error:
+            group.refresh_from_db()
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, _("%(group)s is now “%(status)s” (from %(date)s).") % {
+                "group": group.name, "status": group.get_status_display(), "date": _date(data["date"])})
+            if group.status == Group.Status.PHASING_OUT and not HandOver.objects.filter(group=group).exists():
+                return redirect("groups:hand_over", pk=group.pk)
+            return redirect("groups:detail", pk=group.pk)
+    return render(request, "groups/status_form.html", {"group": group, "form": form,
+                                                       "history": group.history()})
+
+
+@access.registration_required
+def hand_over(request, pk):
+    """Afbouwen: the hand-over date, the checklist and the residents who co-lead; then "Overdragen"."""
+    group = get_group_for_user(request, pk, Group.objects.select_related("hand_over"))
+    today = timezone.localdate()
+    members = list(group.enrolments.not_ended(today).select_related("participant"))
+    plan = getattr(group, "hand_over", None) or HandOver(group=group)
+    can_hand_over = _can_hand_over(group, today)  # as stored: before the form changes the plan in memory
+    form = HandOverForm(request.POST or None, instance=plan, group=group, members=members)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                services.save_hand_over(request.user, form.save(commit=False), fields=form.changed_data)
+                services.set_co_leads(request.user, group, [e.pk for e in form.cleaned_data["co_leads"]], on=today)
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, _("The hand-over of %(group)s is planned for %(date)s.")
+                             % {"group": group.name, "date": _date(plan.planned_on)})
+            return redirect("groups:hand_over", pk=group.pk)
+    if request.method == "GET":
+        log_event(request.user, "group.viewed", group,
+                  {"page": "hand_over", **residents_shown(e.participant_id for e in members)})
+    return render(request, "groups/hand_over.html", {
+        "group": group, "form": form, "plan": plan if plan.pk else None, "today": today,
+        "can_hand_over": can_hand_over,
+    })
+
+
+@access.registration_required
+@require_POST
+def hand_over_done(request, pk):
+    """Overdragen: on or after the planned date the group becomes self-running from that date."""
+    group = get_group_for_user(request, pk, Group.objects.select_related("hand_over"))
+    try:
+        services.hand_over_group(request.user, group)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("groups:hand_over", pk=group.pk)
+    messages.success(request, _(
+        "%(group)s is handed over to its residents from %(date)s: it is self-running, and no roll call is "
+        "kept from that day on."
+    ) % {"group": group.name, "date": _date(group.handed_over_on)})
+    return redirect("groups:detail", pk=group.pk)
+
+
+@access.registration_required
+def group_check(request, pk):
+    """"Draait het nog?": a quarterly check of a self-running group by its former social worker."""
+    group = get_group_for_user(request, pk)
+    form = CheckForm(request.POST or None)
+    if group.status != Group.Status.SELF_RUNNING:
+        messages.info(request, _("Only a self-running group is checked this way."))
+        return redirect("groups:detail", pk=group.pk)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.record_check(request.user, group, still_meets=data["still_meets"],
+                                  approx_attendance=data["approx_attendance"])
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, _("Thank you: the check of %(group)s is saved.") % {"group": group.name})
+            if request.POST.get("next") == "start":
+                return redirect("home")
+            return redirect("groups:detail", pk=group.pk)
+    return render(request, "groups/check_form.html", {"group": group, "form": form})
 
 
 # --- Sessions: the roll call ---------------------------------------------------------------------

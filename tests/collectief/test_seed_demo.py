@@ -2,6 +2,7 @@
 
 import datetime
 import io
+from collections import Counter, defaultdict
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
@@ -9,10 +10,20 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from collectief.models import Membership, Municipality, MunicipalityUser
-from groups.models import Attendance, Contributor, Enrolment, Group, Session
-from participants.models import Consent, HelpRequest, IndividualSupport, Participant
+from groups.models import (
+    Attendance,
+    Contributor,
+    Enrolment,
+    Group,
+    GroupCheck,
+    GroupStatusChange,
+    HandOver,
+    Interest,
+    Session,
+)
+from participants.models import Consent, HelpRequest, IndividualSupport, Participant, RouteChange
 from reporting import periods
-from reporting.kpi import trend
+from reporting.kpi import compute_kpis, trend
 
 
 def _counts():
@@ -152,11 +163,132 @@ def test_the_dashboard_trend_is_not_a_flat_line():
 def test_seed_demo_twice_changes_nothing():
     call_command("seed_demo", stdout=io.StringIO())
     models = (Participant, Group, Enrolment, Session, Attendance, Contributor, Session.contributors.through,
-              HelpRequest, IndividualSupport, Consent)
+              HelpRequest, IndividualSupport, Consent, RouteChange, Interest, GroupStatusChange, HandOver, GroupCheck)
     before = [(m.__name__, m.objects.count()) for m in models]
-    ends = sorted(Enrolment.objects.values_list("participant_id", "group_id", "start_date", "end_date", "end_reason"))
+    fields = ("participant_id", "group_id", "start_date", "end_date", "end_reason", "help_request")
+    ends = sorted(Enrolment.objects.values_list(*fields))
+    requests = sorted(HelpRequest.objects.values_list("pk", "status", "close_reason", "closed_on", "matched_support"))
+    capacities = sorted(Group.objects.values_list("pk", "capacity", "status"))
     call_command("seed_demo", stdout=io.StringIO())
     assert [(m.__name__, m.objects.count()) for m in models] == before
+    assert sorted(Enrolment.objects.values_list(*fields)) == ends
     assert sorted(
-        Enrolment.objects.values_list("participant_id", "group_id", "start_date", "end_date", "end_reason")
-    ) == ends
+        HelpRequest.objects.values_list("pk", "status", "close_reason", "closed_on", "matched_support")
+    ) == requests
+    assert sorted(Group.objects.values_list("pk", "capacity", "status")) == capacities
+
+
+# --- The path from help request to group (issue 11) -----------------------------------------------
+
+ON_THE_BOARD = {"status": "open", "route__in": ["collective", "undecided"]}
+
+
+@pytest.mark.django_db
+def test_the_queue_holds_a_bundle_big_enough_for_a_group_and_a_mixed_one():
+    call_command("seed_demo", stdout=io.StringIO())
+    board = HelpRequest.objects.filter(**ON_THE_BOARD)
+    bundles = Counter(board.values_list("life_domain", "participant__neighbourhood__name"))
+    # Five residents of one wijk with money worries: above the threshold of three.
+    assert bundles[("financien", "Bilgaard")] == 5
+    assert max(bundles.values()) >= 3
+    # A mixed bundle: three or more residents of one wijk, each with another question.
+    domains = defaultdict(list)
+    for domain, wijk in board.values_list("life_domain", "participant__neighbourhood__name"):
+        domains[wijk].append(domain)
+    assert any(len(found) >= 3 and len(set(found)) == len(found) for found in domains.values()), domains
+    # Open requests in several wijken, of residents of different ages and languages, with the days that suit.
+    open_requests = HelpRequest.objects.filter(status="open").select_related("participant")
+    assert len({r.participant.neighbourhood_id for r in open_requests}) >= 6
+    assert len({r.participant.preferred_language for r in open_requests}) >= 4
+    births = [r.participant.birth_date.year for r in open_requests]
+    assert max(births) - min(births) >= 30
+    assert sum(bool(r.preferred_days and r.preferred_dayparts) for r in open_requests) >= 10
+    assert {"collective", "undecided", "individual", "combined"} <= {r.route for r in open_requests}
+
+
+@pytest.mark.django_db
+def test_every_request_has_a_route_history_that_ends_in_its_route():
+    call_command("seed_demo", stdout=io.StringIO())
+    history = defaultdict(list)
+    for request_id, route, reason in RouteChange.objects.order_by("date", "id").values_list(
+        "help_request_id", "route", "tenzij_reason"
+    ):
+        history[request_id].append((route, reason))
+    requests = HelpRequest.objects.values_list("pk", "route", "tenzij_reason")
+    assert all(history[pk] and history[pk][-1] == (route, reason) for pk, route, reason in requests)
+    # Routes change over time: undecided, then individual for now, then a group.
+    assert any([step[0] for step in steps] == ["undecided", "individual", "collective"] for steps in history.values())
+    reasons = set(RouteChange.objects.values_list("tenzij_reason", flat=True))
+    assert {"clarify_first", "language", "time_does_not_fit", "transport", "too_complex"} <= reasons
+    # Requests end matched (to an enrolment or individual support) or closed for a reason.
+    assert HelpRequest.objects.filter(status="matched", enrolments__isnull=False).count() >= 50
+    assert HelpRequest.objects.filter(status="matched", matched_support__isnull=False).exists()
+    assert {"solved", "elsewhere", "moved", "not_reachable"} <= set(
+        HelpRequest.objects.filter(status="closed").values_list("close_reason", flat=True)
+    )
+
+
+@pytest.mark.django_db
+def test_the_waiting_time_figures_have_data():
+    call_command("seed_demo", stdout=io.StringIO())
+    today = timezone.localdate()
+    figures = compute_kpis(
+        Municipality.objects.get(name="Leeuwarden"), periods.date_range(today - datetime.timedelta(days=365), today)
+    )
+    assert figures["waiting_days_median"] is not None and figures["waiting_days_median"] > 7
+    assert figures["waiting_days_p90"] >= figures["waiting_days_median"]
+    assert all(figures["requests_by_route"][route] > 0 for route in ("collective", "individual", "undecided"))
+
+
+@pytest.mark.django_db
+def test_a_full_group_has_a_waiting_list_with_a_trial_at_its_next_meeting():
+    call_command("seed_demo", stdout=io.StringIO())
+    today = timezone.localdate()
+    group = Group.objects.get(interests__status="trial")
+    assert group.capacity and group.places_taken(today) == group.capacity  # full
+    waiting = group.interests.waiting()
+    assert waiting.count() == 3
+    trial = waiting.get(status="trial")
+    assert today < trial.trial_date <= today + datetime.timedelta(days=7)
+    assert trial.trial_date.weekday() == group.usual_weekday
+    assert waiting.filter(since__lt=today - datetime.timedelta(weeks=4)).exists()  # the start page shows them
+    assert all(i.help_request.participant_id == i.participant_id and i.help_request.is_open for i in waiting)
+
+
+@pytest.mark.django_db
+def test_a_course_runs_in_three_linked_series_and_residents_go_on_to_the_next():
+    call_command("seed_demo", stdout=io.StringIO())
+    third = Group.objects.get(series_number=3)
+    second = third.previous_series
+    first = second.previous_series
+    assert (first.series_number, second.series_number, first.previous_series) == (1, 2, None)
+    assert {g.name for g in (first, second, third)} == {"Geld Telt Grou"}
+    assert all(g.rhythm == Group.Rhythm.COURSE and g.planned_sessions == 4 for g in (first, second, third))
+    assert first.end_date < second.start_date and second.end_date < third.start_date
+    assert (first.status, second.status) == (Group.Status.ENDED, Group.Status.ENDED)
+    assert first.sessions.count() == second.sessions.count() == 4
+    for earlier, later in ((first, second), (second, third)):
+        moved_on = earlier.enrolments.filter(end_reason="next_series")
+        assert moved_on.exists()
+        for enrolment in moved_on:
+            next_one = later.enrolments.filter(participant=enrolment.participant, start_date__gt=enrolment.end_date)
+            assert next_one.exists()
+
+
+@pytest.mark.django_db
+def test_a_group_phases_out_with_a_hand_over_plan_and_a_self_running_group_is_checked():
+    call_command("seed_demo", stdout=io.StringIO())
+    today = timezone.localdate()
+    phasing_out = Group.objects.get(status=Group.Status.PHASING_OUT)
+    assert phasing_out.hand_over.planned_on > today
+    co_lead = phasing_out.enrolments.active(today).filter(role="co_lead").select_related("participant").get()
+    assert phasing_out.hand_over.contact_person == co_lead.participant.full_name
+    assert list(phasing_out.status_changes.values_list("status", flat=True)) == ["running", "phasing_out"]
+    assert phasing_out.sessions.filter(date__gte=today - datetime.timedelta(weeks=3)).exists()  # still logged
+
+    self_running = Group.objects.get(status=Group.Status.SELF_RUNNING)
+    assert list(self_running.status_changes.values_list("status", flat=True)) == [
+        "running", "phasing_out", "self_running"
+    ]
+    check = self_running.checks.get()
+    assert check.still_meets and self_running.handed_over_on < check.date <= today

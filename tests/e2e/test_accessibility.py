@@ -212,7 +212,7 @@ def worker_pages(audit, world, reports):
     audit.check("enrol, full group, search results", f"/collectieven/{g}/aanmelden/?q=zoekbaar",
                 state="#capacity-full")
     submit(page, page.get_by_role("button", name="Aanmelden").first)
-    audit.check("enrol, above capacity asks to confirm", state=".alert-danger")
+    audit.check("enrol, full group: on the waiting list", state=".alert-warning")
     audit.check("end an enrolment", f"/collectieven/{g}/aanmeldingen/{world['enrolment'].pk}/beeindigen/")
 
     # The roll call.

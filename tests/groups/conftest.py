@@ -101,3 +101,29 @@ def many_groups(team, worker, count):
     ])
     return groups
 
+
+
+# --- The path from help request to group (issue 11): waiting list, series, hand-over ---------------
+
+
+def on_the_list(group, participant, *, days_ago=0, status="interested", trial_date=None, help_request=None):
+    """Put a resident on a group's waiting list directly (``since`` is ``days_ago`` days before today)."""
+    from django.utils import timezone
+
+    from groups.models import Interest
+
+    return Interest.objects.create(
+        group=group, participant=participant, status=status, trial_date=trial_date, help_request=help_request,
+        since=timezone.localdate() - datetime.timedelta(days=days_ago),
+    )
+
+
+@pytest.fixture
+def course(team_a, worker):
+    """Geld Telt, a course of 4 meetings on Tuesdays from 3 September 2024, facilitated by the worker."""
+    group = GroupFactory(
+        name="Geld Telt", team=team_a, rhythm="course", planned_sessions=4, usual_weekday=1,
+        usual_time=datetime.time(10, 0), start_date=datetime.date(2024, 9, 3), capacity=10,
+    )
+    group.facilitators.add(worker)
+    return group

@@ -119,10 +119,11 @@ def end_url(enrolment):
 
 
 def test_ending_an_enrolment_records_date_and_reason(client_for, worker, enrolment):
-    response = client_for(worker).post(end_url(enrolment), {"end_date": "2024-11-12", "end_reason": "next_series"})
+    # "next_series" now needs a planned next series (tests/groups/test_series.py); any other step ends it here.
+    response = client_for(worker).post(end_url(enrolment), {"end_date": "2024-11-12", "end_reason": "to_other_group"})
     assert response.status_code == 302
     enrolment.refresh_from_db()
-    assert enrolment.end_date == datetime.date(2024, 11, 12) and enrolment.end_reason_id == "next_series"
+    assert enrolment.end_date == datetime.date(2024, 11, 12) and enrolment.end_reason_id == "to_other_group"
     assert AuditEvent.objects.filter(event="enrolment.updated", object_id=str(enrolment.pk)).exists()
 
 

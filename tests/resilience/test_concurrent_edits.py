@@ -256,3 +256,20 @@ def test_a_resident_anonymised_meanwhile_is_not_written_back(client_for, worker,
     assert response.status_code == 302
     stored = Participant.objects.get(pk=resident.pk)
     assert stored.first_name == "Geanonimiseerd" and stored.phone == "058 123 4567"
+
+
+def test_a_write_outside_the_form_raises_the_version_so_an_open_form_is_refused(client_for, worker, resident):
+    """The admin, the import or a script write without the form's check: the database raises the
+    version for them (trigger), so a form opened before such a write cannot overwrite it."""
+    client = client_for(worker)
+    assert client.get(resident_url(resident)).status_code == 200  # opened at version 1
+    resident.phone = "06 22222222"
+    resident.save()  # like the admin or a script: a plain save
+    Participant.objects.filter(pk=resident.pk).update(updated_at=resident.updated_at)  # no personal change
+    resident.refresh_from_db()
+    assert resident.version == 2
+
+    response = client.post(resident_url(resident), resident_data(resident, 1, email="nieuw@example.org"))
+    assert response.status_code == 200 and 'id="stale-participant"' in response.content.decode()
+    resident.refresh_from_db()
+    assert (resident.phone, resident.email, resident.version) == ("06 22222222", "aukje@example.org", 2)

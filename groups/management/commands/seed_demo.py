@@ -10,6 +10,14 @@ referral sources, begeleiders (volunteers, a peer expert, students, partner staf
 groups and are recorded per session, some sessions are cancelled (summer break, Christmas, a sick
 worker), walk-ins are counted, and some residents have individual support and help requests.
 
+The path from help request to group ("collectief, tenzij", issue 11): every help request has a
+dated route history and ends matched (to the enrolment that answered it, so the waiting-time
+figures have data, or to individual support) or closed for a reason; open requests wait in several
+wijken (``OPEN_REQUESTS``: five money questions in Bilgaard, enough for a group, and a mixed bundle
+in Huizum-West); the cooking group is full and has a waiting list with a trial at its next meeting;
+Geld Telt Grou runs as three linked series; the walking group is phasing out with a hand-over plan
+and the coffee morning, which runs itself, had its "draait het nog?" check.
+
 Everything follows from a fixed plan: the same random streams (one per group and per session) and
 the group's own rhythm (``Group.expected_dates``). Rows are looked up by external id or natural key
 and only missing ones are written, so a re-run on the same day changes nothing, and a run on a later
@@ -31,8 +39,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from collectief.models import Membership, Municipality, MunicipalityTarget, MunicipalityUser, Neighbourhood, Team
-from groups.models import Attendance, Contributor, Enrolment, Group, Session
-from participants.models import ChangeWish, Consent, HelpRequest, IndividualSupport, Participant
+from groups.models import (
+    Attendance,
+    Contributor,
+    Enrolment,
+    Group,
+    GroupCheck,
+    GroupStatusChange,
+    HandOver,
+    Interest,
+    Session,
+)
+from groups.services import add_interest, invite_to_trial
+from participants.models import ChangeWish, Consent, HelpRequest, IndividualSupport, Participant, RouteChange
 
 DEMO_PASSWORD = "collectief-demo"
 DAY = datetime.timedelta(days=1)
@@ -109,6 +128,8 @@ class GroupPlan:
     wish: str = ""
     mid_year: bool = False
     handed_over: bool = False
+    phasing_out: bool = False  # afbouwen: a hand-over to the residents is planned
+    full: bool = False  # as many residents as places: newcomers go on the waiting list
     skip_recent: int = 0  # how many weeks back a session was forgotten (the start page shows it)
 
     @property
@@ -135,7 +156,7 @@ GROUPS = [
          "Wandeling Froskepôlle", "Langs de Potmarge", "Korte route, daarna koffie"),
         capacity=20, initial=6, join=0.45, leave=0.015, summer_weeks=0, walk_ins=(0, 3), born=(1942, 1968),
         request_theme="Zit veel alleen thuis, wil meer bewegen", wish="Ik wil weer elke week buiten lopen.",
-        skip_recent=1,
+        skip_recent=1, phasing_out=True,
     ),
     GroupPlan(
         "kookgroep", "Kookgroep Samen Eten", "support", "Wijkteam Noord", "Oud-Oost", "weekly", 2, "17:00", 150,
@@ -145,7 +166,7 @@ GROUPS = [
          "Couscous met groenten", "Pannenkoeken", "Curry met kikkererwten", "Restjesdag"),
         start_month=3, capacity=12, initial=4, join=0.4, leave=0.02, summer_weeks=3, walk_ins=(0, 1),
         request_theme="Eenzaam, eet vaak niet goed", wish="Ik wil niet meer elke avond alleen eten.",
-        skip_recent=3,
+        skip_recent=3, full=True,
     ),
     GroupPlan(
         "ouder-kind", "Ouder-en-kindcafé", "support", "Wijkteam Noord", "Vrijheidswijk", "biweekly", 1, "14:30", 120,
@@ -269,6 +290,116 @@ INDIVIDUAL = [
 TENZIJ = {"too_complex": 4, "crisis": 2, "not_yet": 3, "practical": 3, "declines": 2, "no_group": 3, "other": 1}
 INDIVIDUAL_RESIDENTS = 26
 WAITING_BLOCK, INDIVIDUAL_BLOCK = 11 * 160, 12 * 160
+# Residents of the queue and the bundling board, and of Geld Telt Grou: keys whose names (key % 1,920)
+# no other resident has (the individual residents use 0-25, the groups 160 and up).
+REQUEST_BLOCK, SERIES_BLOCK = 12 * 160 + 40, 12 * 160 + 100
+
+
+@dataclass(frozen=True)
+class RequestPlan:
+    """An open (or recently closed) help request: the queue, the bundling board and the waiting list.
+
+    ``steps`` is the route history, oldest first: (days ago, route, tenzij reason, why); the first
+    step is the day of the request, the last one the route it has now.
+    """
+
+    theme: str
+    domain: str | None
+    hood: str
+    steps: tuple
+    born: tuple = (1950, 2000)
+    language: str = "nl"
+    days: tuple = ()  # weekdays that suit (0 = Monday)
+    dayparts: tuple = ()
+    closed: tuple | None = None  # (close reason, days ago)
+    wait_for: str | None = None  # the code of the group whose waiting list they are on
+    waiting_days: int = 0  # on that list since
+    trial: bool = False  # invited to try the group at its next meeting ("proef")
+
+
+def _asked(days: int, route: str = "collective", reason: str = "", why: str = "") -> tuple:
+    return ((days, route, reason, why),)
+
+
+OPEN_REQUESTS = [
+    # Enough for a group: five residents of Bilgaard with money worries who want to work on it together.
+    RequestPlan("Rekeningen stapelen zich op", "financien", "Bilgaard",
+                ((40, "undecided", "", ""), (33, "collective", "", "Wil samen met anderen leren budgetteren")),
+                born=(1962, 1975), days=(1, 3), dayparts=("morning",)),
+    RequestPlan("Schulden na ontslag", "financien", "Bilgaard", _asked(28), born=(1985, 1995), language="ar",
+                days=(0, 1, 3), dayparts=("morning", "afternoon")),
+    RequestPlan("Grip op geld, alleenstaande moeder", "financien", "Bilgaard",
+                ((60, "individual", "clarify_first", "Eerst uitzoeken wat er precies speelt"),
+                 (35, "collective", "", "Vraag is helder; past goed in een groep over geld")),
+                born=(1990, 1998), days=(1, 2), dayparts=("morning",)),
+    RequestPlan("Toeslagen en formulieren", "financien", "Bilgaard", _asked(14), born=(1948, 1958), language="tr",
+                days=(3,), dayparts=("afternoon",)),
+    RequestPlan("Geldzorgen, wil overzicht", "financien", "Bilgaard",
+                ((9, "undecided", "", ""), (5, "collective", "", "")), born=(1970, 1980), language="uk",
+                days=(1, 3, 4), dayparts=("morning", "afternoon")),
+    # A mixed bundle: different questions, one wijk (a pilot started like this, and it worked).
+    RequestPlan("Net verhuisd, kent niemand", "sociaal_netwerk", "Huizum-West", _asked(18), born=(1995, 2002),
+                language="ti", days=(2, 4), dayparts=("afternoon",)),
+    RequestPlan("Wil weer iets om handen hebben", "werk_dagbesteding", "Huizum-West", _asked(25, "undecided"),
+                born=(1960, 1970), days=(0, 2), dayparts=("morning",)),
+    RequestPlan("Rommel en post in huis", "wonen", "Huizum-West", _asked(12), born=(1975, 1985), language="pl",
+                days=(2,), dayparts=("evening",)),
+    RequestPlan("Zorg voor zieke partner valt zwaar", "dagelijks_functioneren", "Huizum-West",
+                ((30, "undecided", "", ""), (20, "collective", "", "Wil graag lotgenoten ontmoeten")),
+                born=(1950, 1960), language="fy", days=(1, 2), dayparts=("morning",)),
+    # "Collectief, tenzij": individual, and why not a group.
+    RequestPlan("Brieven van instanties niet begrijpen", "financien", "Vrijheidswijk",
+                _asked(15, "individual", "language", "Eerst taalondersteuning, later misschien Geld Telt"),
+                born=(1980, 1990), language="ar", days=(0, 2), dayparts=("morning",)),
+    RequestPlan("Opvoedvragen, werkt overdag", "opvoeding", "Oud-Oost",
+                ((20, "undecided", "", ""),
+                 (12, "individual", "time_does_not_fit", "Het ouder-en-kindcafé is op dinsdagmiddag")),
+                born=(1988, 1996), days=(5,), dayparts=("evening",)),
+    RequestPlan("Eenzaam in het dorp, geen vervoer", "sociaal_netwerk", "Wirdum",
+                _asked(45, "individual", "transport", "Geen vervoer naar de koffie-inloop in Grou"),
+                born=(1938, 1948), language="fy", days=(2,), dayparts=("morning",)),
+    # A route that changed over time.
+    RequestPlan("Somber sinds het pensioen", "mentale_gezondheid", "Goutum",
+                ((70, "undecided", "", ""), (60, "individual", "not_yet", "Nog niet klaar voor een groep"),
+                 (10, "collective", "", "Wil nu wel samen met anderen iets doen")),
+                born=(1955, 1959), days=(1, 3), dayparts=("afternoon",)),
+    RequestPlan("Schulden en weinig contacten", "financien", "Havankpark",
+                _asked(22, "combined", "", "Schuldhulp loopt; daarnaast een groep"), born=(1972, 1982),
+                days=(1,), dayparts=("morning",)),
+    RequestPlan("Vragen over mantelzorg", "dagelijks_functioneren", "Grou", _asked(4, "undecided"),
+                born=(1958, 1968)),
+    RequestPlan("Koken met weinig geld", "financien", "Heechterp-Schieringen", _asked(6, "undecided"),
+                born=(1990, 2000), language="en", days=(2, 3), dayparts=("afternoon", "evening")),
+    # The waiting list of the cooking group, which is full: one tries it at the next meeting.
+    RequestPlan("Eet vaak alleen", "sociaal_netwerk", "Oud-Oost", _asked(35), born=(1945, 1955),
+                days=(2,), dayparts=("evening",), wait_for="kookgroep", waiting_days=30, trial=True),
+    RequestPlan("Zoekt gezelschap bij het eten", "sociaal_netwerk", "Oud-Oost", _asked(50), born=(1950, 1960),
+                language="tr", days=(2, 3), dayparts=("afternoon", "evening"), wait_for="kookgroep",
+                waiting_days=45),
+    RequestPlan("Wil gezonder en goedkoper koken", "dagelijks_functioneren", "Havankpark", _asked(16),
+                born=(1985, 1995), days=(2,), dayparts=("evening",), wait_for="kookgroep", waiting_days=10),
+    # Closed without a group, for a reason.
+    RequestPlan("Vraag over huurtoeslag", "financien", "Bilgaard", _asked(80, "undecided"), closed=("solved", 70)),
+    RequestPlan("Zoekt vrijwilligerswerk", "participatie", "Grou", _asked(120), closed=("elsewhere", 100)),
+    RequestPlan("Eenzaam na de verhuizing", "sociaal_netwerk", "Vrijheidswijk", _asked(90), closed=("moved", 60)),
+    RequestPlan("Overlast van de buren", "wonen", "Oud-Oost", _asked(75, "undecided"),
+                closed=("not_reachable", 50)),
+]
+
+# Geld Telt Grou: a course of four meetings that runs as numbered series, each a group of its own
+# linked to the one before (``Group.previous_series``); residents may go on to the next series.
+SERIES_CODE, SERIES_WEEKDAY, SERIES_GAP = "geld-telt-grou", 3, datetime.timedelta(weeks=6)
+# Per series: how the enrolments of the new residents end, then those of the residents who came
+# from the series before (applied once the series is over).
+SERIES_OUTCOMES = [
+    (("next_series", "next_series", "next_series", "completed_no_further_support", "completed_no_further_support",
+      "dropped_out", "to_individual_support"), ()),
+    (("next_series", "next_series", "completed_no_further_support", "moved"),
+     ("completed_no_further_support",) * 3),
+    (("completed_no_further_support",) * 5, ("completed_no_further_support",) * 2),
+]
+SERIES_THEMES = ("Geldzorgen, wil leren budgetteren", "Betalingsachterstanden", "Overzicht kwijt over de post",
+                 "Rondkomen met een klein inkomen")
 
 
 def _weighted(rng: random.Random, weights: dict) -> str:
@@ -326,6 +457,7 @@ class Person:
     born: tuple
     stints: list = field(default_factory=list)
     asked: datetime.date | None = None  # residents supported only individually: date of the help request
+    language: str | None = None  # None: drawn like everyone's
 
 
 class Command(BaseCommand):
@@ -351,11 +483,17 @@ class Command(BaseCommand):
         for plan in GROUPS:  # courses first: they send residents on to the ongoing groups
             self.sessions[plan.code] = self._course(plan) if plan.planned else self._ongoing(plan)
         self._waiting_residents()
+        self._request_residents()
+        self.series = self._course_series()
         self._write_people()
         self._write_enrolments()
+        self._link_help_requests()
         contributors = self._contributors()
         for plan in GROUPS:
             self._write_sessions(plan, contributors)
+        self._write_series_sessions()
+        self._group_histories()
+        self._waiting_list()
         self._print()
 
     # --- places, users, groups -------------------------------------------------------------------
@@ -448,7 +586,8 @@ class Command(BaseCommand):
                 "usual_time": datetime.time.fromisoformat(plan.time), "usual_duration_minutes": plan.minutes,
                 "planned_sessions": plan.planned, "framework_id": plan.framework, "location": plan.location,
                 "theme": plan.theme, "capacity": plan.capacity, "start_date": start, "handed_over_on": handed_over,
-                "status": Group.Status.SELF_RUNNING if handed_over else Group.Status.RUNNING,
+                "status": Group.Status.SELF_RUNNING if handed_over
+                else Group.Status.PHASING_OUT if plan.phasing_out else Group.Status.RUNNING,
             },
         )
         group.life_domains.set(plan.domains)
@@ -569,6 +708,73 @@ class Command(BaseCommand):
                 person = Person(INDIVIDUAL_BLOCK + i, HOOD_TEAM[hood], hood, (1948, 2004), asked=asked)
                 self.people[person.key] = person
 
+    def _request_residents(self):
+        """Residents whose help request is in the queue (or was closed without a group)."""
+        for i, plan in enumerate(OPEN_REQUESTS):
+            person = Person(REQUEST_BLOCK + i, HOOD_TEAM[plan.hood], plan.hood, plan.born, language=plan.language)
+            self.people[person.key] = person
+
+    def _course_series(self) -> list[tuple[str, Group, list[datetime.date]]]:
+        """Geld Telt Grou in three series of four meetings, each a group linked to the one before.
+
+        The third series starts next week (a run on a later day keeps the dates); who goes on to the
+        next series ends their enrolment with ``next_series`` and is enrolled in it from its start.
+        Returns (code, group, meeting dates) per series.
+        """
+        kept = Group.objects.filter(external_id=f"demo-g-{SERIES_CODE}-1").values_list("start_date", flat=True)
+        first = kept[0] if kept else _on_or_after(self.today + 5 * DAY, SERIES_WEEKDAY) - 2 * SERIES_GAP
+        rng, counter = random.Random(SERIES_CODE), [0]
+        previous, repeaters, series = None, [], []
+        for number, (new_outcomes, repeat_outcomes) in enumerate(SERIES_OUTCOMES, start=1):
+            start = first + (number - 1) * SERIES_GAP
+            meetings = [start + i * WEEK for i in range(4)]
+            code = f"{SERIES_CODE}-{number}"
+            previous = self.groups[code] = self._series_group(number, meetings, previous)
+            newcomers = [self._series_person(rng, counter) for _ in new_outcomes]
+            following = []
+            for person, outcome in zip(newcomers + repeaters, new_outcomes + repeat_outcomes, strict=True):
+                if person in newcomers:
+                    stint = Stint(person.key, start - rng.randint(5, 12) * DAY, referral=_weighted(rng, REFERRALS))
+                else:  # enrolled in one step when their enrolment in the previous series ended
+                    stint = Stint(person.key, start, referral=person.stints[-1][1].referral)
+                person.stints.append((code, stint))
+                if meetings[-1] < self.today:  # the series is over: how each enrolment ended
+                    stint.end = meetings[1] if outcome == "dropped_out" else meetings[-1]
+                    stint.reason = outcome
+                    if outcome == "next_series":
+                        following.append(person)
+            repeaters = following
+            series.append((code, previous, meetings))
+        return series
+
+    def _series_person(self, rng, counter) -> Person:
+        hood = "Grou" if rng.random() < 0.7 else rng.choice(["Wirdum", "Goutum", "Huizum-West"])
+        person = Person(SERIES_BLOCK + counter[0], "Dorpenteam Zuid", hood, (1965, 2000))
+        counter[0] += 1
+        self.people[person.key] = person
+        return person
+
+    def _series_group(self, number: int, meetings: list[datetime.date], previous: Group | None) -> Group:
+        plan = PLANS["geld-telt"]
+        if meetings[-1] < self.today:
+            status, end = Group.Status.ENDED, meetings[-1]
+        else:
+            status, end = (Group.Status.RUNNING if meetings[0] <= self.today else Group.Status.FORMING), None
+        group, _ = Group.objects.update_or_create(
+            external_id=f"demo-g-{SERIES_CODE}-{number}",
+            defaults={
+                "name": "Geld Telt Grou", "kind_id": "support", "team": self.teams["Dorpenteam Zuid"],
+                "neighbourhood": self.hoods["Grou"], "rhythm": Group.Rhythm.COURSE, "usual_weekday": SERIES_WEEKDAY,
+                "usual_time": datetime.time(13, 30), "usual_duration_minutes": 120, "planned_sessions": 4,
+                "framework_id": "wgs", "location": "Dorpshuis Grou", "theme": plan.theme, "capacity": 10,
+                "start_date": meetings[0], "end_date": end, "status": status, "series_number": number,
+                "previous_series": previous,
+            },
+        )
+        group.life_domains.set(["financien"])
+        group.facilitators.add(self.users["sociaalwerker2"])
+        return group
+
     # --- writing the plan --------------------------------------------------------------------------
 
     def _write_people(self):
@@ -587,12 +793,17 @@ class Command(BaseCommand):
             external_id=f"demo-r-{person.key:04d}", first_name=FIRST_NAMES[first], last_name=LAST_NAMES[last],
             birth_date=datetime.date(rng.randint(*person.born), rng.randint(1, 12), rng.randint(1, 28)),
             postcode=postcode, neighbourhood=self.hoods[person.hood], team=self.teams[person.team],
-            preferred_language=rng.choice(LANGUAGES), created_by=self.users["sociaalwerker"],
+            preferred_language=person.language or rng.choice(LANGUAGES), created_by=self.users["sociaalwerker"],
         )
 
     def _write_records(self):
-        """Consent, help requests, individual support and change wishes: only the missing ones."""
-        rows = {Consent: [], HelpRequest: [], IndividualSupport: [], ChangeWish: []}
+        """Consent, individual support, change wishes and help requests: only the missing ones.
+
+        Individual support is written before the help requests, so a request answered by it can
+        point at it (``matched_support``). The planned requests are kept in ``self.requests``: the
+        enrolments that answer them and their route history are written once those exist.
+        """
+        rows = {Consent: [], IndividualSupport: [], ChangeWish: [], HelpRequest: []}
         for person in self.people.values():
             for row in self._records(person):
                 rows[type(row)].append(row)
@@ -604,11 +815,43 @@ class Command(BaseCommand):
         for model, new in rows.items():
             existing = set(model.objects.filter(participant_id__in=self.pks.values()).values_list(*keys[model]))
             missing = {tuple(getattr(row, k) for k in keys[model]): row for row in new}
-            model.objects.bulk_create([row for key, row in missing.items() if key not in existing])
+            missing = [row for key, row in missing.items() if key not in existing]
+            if model is HelpRequest:
+                self._match_support(missing)
+            model.objects.bulk_create(missing)
+        self.requests = rows[HelpRequest]
+
+    def _supports(self) -> dict:
+        return {
+            (participant, product, start): pk
+            for pk, participant, product, start in IndividualSupport.objects.filter(
+                participant_id__in=self.pks.values()
+            ).values_list("pk", "participant_id", "product", "start_date")
+        }
+
+    def _match_support(self, requests):
+        """A request answered by individual support points at that support period."""
+        supports = self._supports()
+        for request in requests:
+            if getattr(request, "support", None):
+                request.matched_support_id = supports.get((request.participant_id, *request.support))
+
+    def _request(self, person: Person, pk: int, **fields) -> HelpRequest:
+        """A help request of ``person``, registered by the social worker of their team."""
+        return HelpRequest(participant_id=pk, created_by=self._team_worker(person.team), **fields)
+
+    def _team_worker(self, team: str):
+        return self.users["sociaalwerker" if team == "Wijkteam Noord" else "sociaalwerker2"]
 
     def _records(self, person: Person):
         rng = random.Random(f"records-{person.key}")
         pk = self.pks[f"demo-r-{person.key:04d}"]
+        if person.key >= SERIES_BLOCK:
+            yield from self._series_records(person, pk, rng)
+            return
+        if person.key >= REQUEST_BLOCK:
+            yield from self._open_request_records(person, pk)
+            return
         if person.key >= INDIVIDUAL_BLOCK:
             yield from self._individual_records(person, pk, rng)
             return
@@ -622,11 +865,15 @@ class Command(BaseCommand):
                       recorded_by=self._worker(plan))
         both = rng.random() < 0.15
         if plan.request_theme and rng.random() < 0.7:
-            yield HelpRequest(
-                participant_id=pk, theme=plan.request_theme, life_domain_id=plan.domains[0],
+            # Answered by the enrolment: matched (the waiting time runs to the first session attended).
+            request = self._request(
+                person, pk, theme=plan.request_theme, life_domain_id=plan.domains[0],
                 date=min(first.start - rng.randint(7, 60) * DAY, self.today),
-                route="combined" if both else "collective", closed_on=min(first.start, self.today),
+                route="combined" if both else "collective", status=HelpRequest.Status.MATCHED,
+                closed_on=min(first.start, self.today),
             )
+            request.link = (code, first.start)
+            yield request
         product, framework = SUPPORT_PRODUCT[plan.framework or "wmo"]
         if both:
             end = first.start + rng.randint(60, 240) * DAY
@@ -656,33 +903,80 @@ class Command(BaseCommand):
         )
 
     def _individual_records(self, person, pk, rng):
-        """Individual support only: the help request says why not a group."""
+        """Individual support only: the help request says why not a group, and is answered by the support."""
         theme, domain, framework = rng.choice(INDIVIDUAL)
         asked, reason = person.asked, _weighted(rng, TENZIJ)
         end = asked + rng.randint(60, 360) * DAY
-        worker = self.users["sociaalwerker" if person.team == "Wijkteam Noord" else "sociaalwerker2"]
+        worker = self._team_worker(person.team)
         yield Consent(participant_id=pk, purpose=Consent.Purpose.REGISTRATION, given=True, date=asked,
                       recorded_by=worker)
-        yield HelpRequest(participant_id=pk, theme=theme, life_domain_id=domain, date=asked, route="individual",
-                          tenzij_reason=reason, closed_on=asked + 7 * DAY)
         product, framework = SUPPORT_PRODUCT[framework]
+        request = self._request(person, pk, theme=theme, life_domain_id=domain, date=asked, route="individual",
+                                tenzij_reason=reason, status=HelpRequest.Status.MATCHED, closed_on=asked + 7 * DAY)
+        request.support = (product, asked + 7 * DAY)
+        if rng.random() < 0.35:  # weighed twice: first undecided, then individual after a conversation
+            request.steps = [(asked, "undecided", "", ""),
+                             (asked + 4 * DAY, "individual", reason, "Na het gesprek: eerst individueel")]
+        yield request
         yield IndividualSupport(participant_id=pk, product=product, framework_id=framework,
                                 start_date=asked + 7 * DAY, end_date=end if end <= self.today else None)
 
     def _waiting_records(self, person, pk, rng):
+        """Residents with a help request but no group: open, or answered by individual support."""
         theme, domain, _hood, route, reason = WAITING[person.key - WAITING_BLOCK]
         asked = self.today - rng.randint(*((20, 500) if route == "individual" else (3, 70))) * DAY
         yield Consent(participant_id=pk, purpose=Consent.Purpose.REGISTRATION, given=True, date=asked,
-                      recorded_by=self.users["sociaalwerker" if person.team == "Wijkteam Noord" else "sociaalwerker2"])
-        yield HelpRequest(participant_id=pk, theme=theme, life_domain_id=domain, date=asked, route=route,
-                          tenzij_reason=reason)
+                      recorded_by=self._team_worker(person.team))
+        request = self._request(person, pk, theme=theme, life_domain_id=domain, date=asked, route=route,
+                                tenzij_reason=reason)
         if route in ("individual", "combined"):
             product, framework = SUPPORT_PRODUCT["wgs" if domain == "financien" else
                                                  "jeugdwet" if domain == "opvoeding" else "wmo"]
             end = asked + rng.randint(60, 300) * DAY
+            start = asked + rng.randint(5, 20) * DAY
             yield IndividualSupport(participant_id=pk, product=product, framework_id=framework,
-                                    start_date=asked + rng.randint(5, 20) * DAY,
-                                    end_date=end if end <= self.today else None)
+                                    start_date=start, end_date=end if end <= self.today else None)
+            if route == "individual" and start <= self.today:  # combined: still waiting for a group too
+                request.status, request.closed_on, request.support = HelpRequest.Status.MATCHED, start, (product, start)
+        if request.status == HelpRequest.Status.OPEN:
+            request.preferred_days = sorted(rng.sample(range(5), rng.randint(1, 3)))
+            request.preferred_dayparts = sorted(rng.sample(["morning", "afternoon", "evening"], rng.randint(1, 2)))
+        yield request
+
+    def _open_request_records(self, person, pk):
+        """The requests of ``OPEN_REQUESTS``: the queue, the bundling board and the waiting list."""
+        plan = OPEN_REQUESTS[person.key - REQUEST_BLOCK]
+        steps = [(self.today - days * DAY, route, reason, why) for days, route, reason, why in plan.steps]
+        asked, (_day, route, reason, _why) = steps[0][0], steps[-1]
+        yield Consent(participant_id=pk, purpose=Consent.Purpose.REGISTRATION, given=True, date=asked,
+                      recorded_by=self._team_worker(person.team))
+        request = self._request(
+            person, pk, theme=plan.theme, life_domain_id=plan.domain, date=asked, route=route, tenzij_reason=reason,
+            preferred_days=list(plan.days), preferred_dayparts=list(plan.dayparts),
+        )
+        if plan.closed:
+            close_reason, days = plan.closed
+            request.status, request.close_reason = HelpRequest.Status.CLOSED, close_reason
+            request.closed_on = self.today - days * DAY
+        request.steps = steps
+        yield request
+
+    def _series_records(self, person, pk, rng):
+        """A resident of Geld Telt Grou: the help request their first series answered."""
+        code, first = person.stints[0]
+        asked = min(first.start - rng.randint(14, 45) * DAY, self.today)
+        yield Consent(participant_id=pk, purpose=Consent.Purpose.REGISTRATION, given=True, date=asked,
+                      recorded_by=self._team_worker(person.team))
+        request = self._request(
+            person, pk, theme=rng.choice(SERIES_THEMES), life_domain_id="financien", date=asked, route="collective",
+            status=HelpRequest.Status.MATCHED, closed_on=min(first.start, self.today),
+        )
+        request.link = (code, first.start)
+        if rng.random() < 0.4:
+            request.steps = [(asked, "undecided", "", ""),
+                             (asked + 3 * DAY, "collective", "", "Er start binnenkort een nieuwe reeks Geld Telt")]
+        yield request
+        yield from self._after_group(person, pk, rng, "Schuldhulp", "wgs")
 
     def _write_enrolments(self):
         existing = {
@@ -703,6 +997,62 @@ class Command(BaseCommand):
                     ended.append(row)
         Enrolment.objects.bulk_create(new, batch_size=500)
         Enrolment.objects.bulk_update(ended, ["end_date", "end_reason"])
+
+    def _link_help_requests(self):
+        """The enrolment that answered each matched request, and every request's route history.
+
+        Only what is missing is written. A request that an earlier version of the demo seeded as
+        closed (migration 0009 closed every request with a closing date) is matched when its
+        enrolment is linked.
+        """
+        stored = {
+            (participant, theme): (pk, status, reason)
+            for pk, participant, theme, status, reason in HelpRequest.objects.filter(
+                participant_id__in=self.pks.values()
+            ).values_list("pk", "participant_id", "theme", "status", "close_reason")
+        }
+        enrolments = {
+            (participant, group, start): (pk, request)
+            for pk, participant, group, start, request in Enrolment.objects.filter(
+                group__in=self.groups.values()
+            ).values_list("pk", "participant_id", "group_id", "start_date", "help_request_id")
+        }
+        linked, by_group, by_support, supports = [], [], [], self._supports()
+        seeded_closed = (HelpRequest.Status.CLOSED, HelpRequest.CloseReason.OTHER)
+        for row in self.requests:
+            request = stored.get((row.participant_id, row.theme))
+            if request is None:
+                continue
+            if getattr(row, "support", None) and request[1:] == seeded_closed:
+                by_support.append(HelpRequest(pk=request[0], status=HelpRequest.Status.MATCHED, close_reason="",
+                                              matched_support_id=supports.get((row.participant_id, *row.support))))
+            code, start = getattr(row, "link", (None, None))
+            enrolment = enrolments.get((row.participant_id, self.groups[code].pk, start)) if code else None
+            if enrolment is None or enrolment[1] is not None:
+                continue
+            linked.append(Enrolment(pk=enrolment[0], help_request_id=request[0]))
+            if request[1:] == seeded_closed:
+                by_group.append(HelpRequest(pk=request[0], status=HelpRequest.Status.MATCHED, close_reason=""))
+        Enrolment.objects.bulk_update(linked, ["help_request"], batch_size=500)
+        HelpRequest.objects.bulk_update(by_group, ["status", "close_reason"], batch_size=500)
+        HelpRequest.objects.bulk_update(by_support, ["status", "close_reason", "matched_support"], batch_size=500)
+        self._route_histories({key: value[0] for key, value in stored.items()})
+
+    def _route_histories(self, stored: dict):
+        """Each request's weighing steps (``RouteChange``), for the requests that have none yet."""
+        have = set(RouteChange.objects.filter(help_request_id__in=stored.values()).values_list(
+            "help_request_id", flat=True
+        ))
+        steps = []
+        for row in self.requests:
+            pk = stored.get((row.participant_id, row.theme))
+            if pk is None or pk in have:
+                continue
+            have.add(pk)
+            history = getattr(row, "steps", None) or [(row.date, row.route, row.tenzij_reason, "")]
+            steps += [RouteChange(help_request_id=pk, route=route, tenzij_reason=reason, date=day, why=why,
+                                  changed_by=row.created_by) for day, route, reason, why in history]
+        RouteChange.objects.bulk_create(steps, batch_size=1000)
 
     def _contributors(self) -> dict[str, list[Contributor]]:
         """Begeleiders of each group: volunteers, a peer expert, students and partner staff."""
@@ -792,6 +1142,107 @@ class Command(BaseCommand):
         until = contributor.active_until or day
         active = contributor.active_from <= day <= until
         return active and rng.random() < contributor.chance
+
+    # --- the path from request to group: series, status history, hand-over, waiting list -------------
+
+    def _write_series_sessions(self):
+        """The meetings of Geld Telt Grou held so far, with everyone's attendance."""
+        plan = PLANS["geld-telt"]
+        for number, (code, group, meetings) in enumerate(self.series, start=1):
+            logged = set(Session.objects.filter(group=group).values_list("date", flat=True))
+            Session.objects.bulk_create([
+                Session(group=group, date=day, start_time=group.usual_time, duration_minutes=120,
+                        topic=f"Reeks {number}, {i + 1}/4: {plan.topics[i]}", external_id=f"demo-s-{code}-{day:%Y%m%d}",
+                        created_by=self.users["sociaalwerker2"])
+                for i, day in enumerate(meetings) if day <= self.yesterday and day not in logged
+            ], ignore_conflicts=True)
+            new = Session.objects.filter(group=group).exclude(date__in=logged)
+            members = [(self.pks[f"demo-r-{p.key:04d}"], s) for p in self.people.values()
+                       for c, s in p.stints if c == code]
+            attendance = []
+            for session in new:
+                rng = random.Random(session.external_id)
+                for pk, stint in members:
+                    if stint.start <= session.date and (stint.end is None or stint.end >= session.date):
+                        row = self._attendance(session, pk, stint, rng, plan)
+                        if session.date == meetings[0]:  # everyone came to the first meeting
+                            row.status = Attendance.Status.PRESENT
+                        attendance.append(row)
+            Attendance.objects.bulk_create(attendance, ignore_conflicts=True)
+
+    def _group_histories(self):
+        """The dated status history of every demo group, the hand-over plans and a "draait het nog?" check."""
+        Status = Group.Status
+        history = {}
+        for plan in GROUPS:
+            group = self.groups[plan.code]
+            steps = [(Status.RUNNING, group.start_date, "")]
+            if group.handed_over_on:
+                steps += [(Status.PHASING_OUT, group.handed_over_on - 8 * WEEK, "De deelnemers nemen taken over"),
+                          (Status.SELF_RUNNING, group.handed_over_on, "Overgedragen aan de deelnemers")]
+            if plan.phasing_out:
+                steps.append((Status.PHASING_OUT, self.today - 5 * WEEK, "Twee deelnemers gaan de wandelingen leiden"))
+            history[group] = steps
+        for _code, group, meetings in self.series:
+            steps = [(Status.FORMING, meetings[0] - 4 * WEEK, "")]
+            steps += [(Status.RUNNING, meetings[0], "")] if meetings[0] <= self.today else []
+            steps += [(Status.ENDED, meetings[-1], "")] if meetings[-1] < self.today else []
+            history[group] = steps
+        have = set(GroupStatusChange.objects.filter(group__in=history).values_list("group_id", "status"))
+        GroupStatusChange.objects.bulk_create([
+            GroupStatusChange(group=group, status=status, date=day, note=note,
+                              changed_by=self.users["sociaalwerker" if group.team.name == "Wijkteam Noord"
+                                                    else "sociaalwerker2"])
+            for group, steps in history.items() for status, day, note in steps
+            if (group.pk, status) not in have and day <= self.today
+        ])
+        self._hand_overs()
+
+    def _hand_overs(self):
+        """The walking group is phasing out (hand-over in six weeks); the coffee morning runs itself."""
+        walking, coffee = self.groups["wandelgroep"], self.groups["koffie-grou"]
+        plans = {
+            walking: (_on_or_after(self.today + 6 * WEEK, walking.usual_weekday),
+                      "Vaste startplek bij wijkcentrum Bilgaard; geen zaal of sleutel nodig",
+                      "Routes kiezen de deelnemers zelf. Bij zorgen over een deelnemer bellen ze het wijkteam."),
+            coffee: (coffee.handed_over_on, "Dorpshuis Grou; de sleutel ligt bij de beheerder",
+                     "Koffie en thee uit de pot (€ 1 per keer). Twee keer per jaar komt de sociaal werker langs."),
+        }
+        for group, (planned_on, room, agreements) in plans.items():
+            co_lead = group.enrolments.filter(role=Enrolment.Role.CO_LEAD).select_related("participant").first()
+            HandOver.objects.get_or_create(group=group, defaults={
+                "planned_on": planned_on, "contact_person": co_lead.participant.full_name if co_lead else "",
+                "room_or_key": room, "agreements": agreements, "check_quarterly": True,
+                "updated_by": self.users["sociaalwerker" if group is walking else "sociaalwerker2"],
+            })
+        checked = coffee.handed_over_on + 12 * WEEK
+        if checked <= self.today and not coffee.checks.exists():
+            GroupCheck.objects.create(group=coffee, date=checked, still_meets=True, approx_attendance=9,
+                                      checked_by=self.users["sociaalwerker2"])
+
+    def _waiting_list(self):
+        """The cooking group is full: three residents wait for a place, one tries it at the next meeting.
+
+        Made through the services (``add_interest``, ``invite_to_trial``), which check the rules and
+        audit; a resident who has been on the list before (enrolled or withdrawn since) is left alone.
+        """
+        group = self.groups["kookgroep"]
+        taken = group.places_taken(self.today)
+        if group.capacity != taken:
+            Group.objects.filter(pk=group.pk).update(capacity=taken)
+            group.capacity = taken
+        worker = self.users["sociaalwerker"]
+        for i, plan in enumerate(OPEN_REQUESTS):
+            if plan.wait_for != "kookgroep":
+                continue
+            participant = Participant.objects.get(external_id=f"demo-r-{REQUEST_BLOCK + i:04d}")
+            if Interest.objects.filter(group=group, participant=participant).exists():
+                continue
+            request = participant.help_requests.filter(theme=plan.theme).first()
+            interest = add_interest(worker, group, participant, help_request=request, referral_source="own_worker",
+                                    since=self.today - plan.waiting_days * DAY, via="seed_demo")
+            if plan.trial:
+                invite_to_trial(worker, interest, on=_on_or_after(self.today + DAY, group.usual_weekday))
 
     def _print(self):
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({MUNICIPALITY}). Demo logins:"))
