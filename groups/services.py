@@ -318,7 +318,22 @@ def change_group_status(user, group: Group, status: str, *, on: datetime.date | 
     group.save(update_fields=[*fields, "updated_at"])
     log_event(user, "group.updated", group, {"fields": fields, "status": status})
     record_status(user, group, on=on, note=note)
+    if status == Group.Status.SELF_RUNNING:
+        _end_support_at_hand_over(user, group, on)
     return group
+
+
+def _end_support_at_hand_over(user, group: Group, handed_over_on: datetime.date) -> int:
+    """The organisation's support ends at the hand-over: the enrolments still running end the day
+    before, with end reason ``self_running`` (the outflow figure counts them so). The residents go
+    on meeting; the group's own co-leads run it from now on."""
+    reason = EndReason.objects.get(code="self_running")
+    last_day = handed_over_on - datetime.timedelta(days=1)
+    ended = 0
+    for enrolment in group.enrolments.not_ended(handed_over_on).select_related("participant"):
+        end_enrolment(user, enrolment, end_date=max(last_day, enrolment.start_date), end_reason=reason)
+        ended += 1
+    return ended
 
 
 def record_status(user, group: Group, *, on: datetime.date, note: str = "") -> GroupStatusChange:

@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from collectief.models import AuditEvent
+from collectief.models import AuditEvent, EndReason
 from groups import services
-from groups.models import Group, GroupCheck, GroupStatusChange, HandOver, Session
+from groups.models import Enrolment, Group, GroupCheck, GroupStatusChange, HandOver, Session
 from tests.factories import GroupFactory
 
 from .conftest import enrol_members
@@ -257,3 +257,16 @@ def test_the_hand_over_pages_follow_the_access_ladder(client, client_for, outsid
                                            "planned_on": "2024-01-01"}).status_code == 404
     handed_over.refresh_from_db()
     assert handed_over.status == "self_running" and not GroupCheck.objects.exists()
+
+
+def test_the_hand_over_ends_the_organisations_support_with_end_reason_self_running(worker, group, members):
+    left = Enrolment.objects.get(group=group, participant=members[0])
+    left.end_date, left.end_reason = D(2024, 3, 1), EndReason.objects.get(code="moved")
+    left.save()
+    services.change_group_status(worker, group, "self_running", on=TODAY())
+    ended = Enrolment.objects.filter(group=group).exclude(pk=left.pk)
+    assert ended.count() == 11
+    assert set(ended.values_list("end_date", "end_reason__code")) == {(TODAY() - DAY, "self_running")}
+    left.refresh_from_db()
+    assert (left.end_date, left.end_reason.code) == (D(2024, 3, 1), "moved")  # an earlier end stays
+    assert AuditEvent.objects.filter(event="enrolment.updated").count() == 11
