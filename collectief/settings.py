@@ -340,6 +340,10 @@ OTP_TOTP_ISSUER = ORGANISATION_NAME
 SMALL_NUMBER_THRESHOLD = env_int("SMALL_NUMBER_THRESHOLD", 5)
 # The bundling board marks a bundle of this many open help requests "genoeg voor een groep".
 BUNDLE_THRESHOLD = env_int("BUNDLE_THRESHOLD", 3)
+# The public survey page (/vragenlijst/<token>/): at most this many responses per address per window
+# (a whole group may fill it in over one Wi-Fi); counted in the cache, fail-soft.
+SURVEY_RATE_LIMIT = env_int("SURVEY_RATE_LIMIT", 30)
+SURVEY_RATE_WINDOW = env_int("SURVEY_RATE_WINDOW", 900)
 
 # Retention (docs/privacy.md): residents without activity get an erasure request after this many
 # months (two coordinators confirm it); short session notes are blanked after this many months.

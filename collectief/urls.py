@@ -29,6 +29,7 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("deelnemers/", include("participants.urls")),
     path("", include("pathway.urls")),  # /ondersteuningsvragen/ and /collectieven/bundelen/
+    path("", include("outcomes.urls")),  # a group's survey, /ervaringen/, the public /vragenlijst/<token>/
     path("collectieven/", include("groups.urls")),
     path("rapportage/", include("reporting.urls")),
     path("importeren/", include("imports.urls")),

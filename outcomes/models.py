@@ -109,6 +109,11 @@ class SurveyResponse(models.Model):
     what_helped = models.TextField(_("what helped you?"), max_length=2000, blank=True)
     do_differently = models.TextField(_("what would you do differently?"), max_length=2000, blank=True)
     themes = models.ManyToManyField(ThemeTag, blank=True, related_name="survey_responses", verbose_name=_("themes"))
+    # Set only by the import (survey_responses.csv): a hash of the row's contents and how often the
+    # same contents occurred before it in its file. Importing the same file again, or the same
+    # spreadsheet with rows added, finds its rows by it instead of adding them twice
+    # (imports/files/survey_responses.py). Names nobody: the row holds no resident.
+    import_key = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -162,6 +167,8 @@ class SurveyLink(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Closed early by hand (before open_until); who closed it is in the audit log.
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -170,6 +177,13 @@ class SurveyLink(models.Model):
 
     def __str__(self):
         return f"{self.group} – {self.get_moment_display()}"
+
+    def is_open(self, on=None) -> bool:
+        """Open for responses: not closed by hand and ``on`` (default today) not after open_until."""
+        from django.utils import timezone
+
+        on = on or timezone.localdate()
+        return self.closed_at is None and on <= self.open_until
 
 
 class StoryQuerySet(models.QuerySet):

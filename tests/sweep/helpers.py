@@ -36,7 +36,7 @@ class Route:
             }[self.namespace]
         if param == "item_pk":
             return self.defaults.get("section", "change_wish")
-        return {"enrolment_pk": "enrolment", "session_pk": "session"}[param]
+        return {"enrolment_pk": "enrolment", "session_pk": "session", "group_pk": "group"}[param]
 
     @property
     def is_delete(self) -> bool:

@@ -102,6 +102,7 @@ AREAS = {
     "participants": ("worker", lambda r: r.namespace == "participants", ("own",)),
     "groups": ("worker", lambda r: r.namespace == "groups", ("own",)),
     "pathway": ("worker", lambda r: r.namespace == "pathway", ("own",)),
+    "outcomes": ("worker", lambda r: r.namespace == "outcomes", ("own",)),
     "reporting": ("coordinator", lambda r: r.namespace == "reporting", ("own", "mixed")),
     "core": ("administrator", lambda r: r.namespace in ("", "importer") and r.name != "logout", ("own",)),
 }
