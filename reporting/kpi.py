@@ -30,7 +30,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from collectief.models import EndReason, GroupKind, LifeDomain, MunicipalityTarget
-from groups.models import Attendance, Enrolment, Group, Session
+from groups.models import Attendance, Enrolment, Group, GroupCheck, Session
 from participants.models import HelpRequest, IndividualSupport, RouteChange
 
 from . import metrics
@@ -406,7 +406,26 @@ def path_figures(municipality, period: Period, *, teams=None) -> dict:
         "tenzij_reasons": _routes_at_end(mid, period)[1],
         "waiting_requests": _waiting_query(mid, period, counting).count(),
         "could_form_a_group": could_form_a_group(mid, teams=teams),
+        "group_checks": group_checks(mid, period),
     }
+
+
+def group_checks(municipality, period: Period) -> dict:
+    """"Draait het nog?" of the period, counted apart from the groups the organisation runs: per
+    self-running group of M its latest check dated in P. ``checked`` groups, ``still_meeting``
+    of them, ``about`` = the sum of "roughly how many come" of those (an estimate, never residents
+    counted). One query."""
+    latest = (
+        GroupCheck.objects.filter(group__team__municipality_id=_municipality_id(municipality),
+                                  date__gte=period.start, date__lte=period.end)
+        .order_by("group_id", "-date", "-id").distinct("group_id").values("pk")
+    )
+    totals = GroupCheck.objects.filter(pk__in=latest).aggregate(
+        checked=Count("id"),
+        still_meeting=Count("id", filter=Q(still_meets=True)),
+        about=Coalesce(Sum("approx_attendance", filter=Q(still_meets=True)), 0),
+    )
+    return totals
 
 
 def could_form_a_group(municipality, *, teams=None, threshold: int | None = None) -> list[dict]:

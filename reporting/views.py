@@ -101,6 +101,7 @@ def dashboard(request):
         "route_rows": presentation.route_rows(kpis),
         "tenzij_rows": presentation.tenzij_rows(path["tenzij_reasons"]),
         "waiting_requests": path["waiting_requests"],
+        "group_checks": path["group_checks"],
         "bundle_rows": presentation.bundle_rows(path["could_form_a_group"], labels, getattr(municipality, "pk", None)),
         "bundle_threshold": kpi.bundle_threshold(),
         "waiting": waiting_for_approval(request.user),
