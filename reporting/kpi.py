@@ -11,8 +11,8 @@ anything leaves the organisation.
 """
 
 import datetime
+from decimal import ROUND_HALF_UP, Decimal
 
-from django.conf import settings
 from django.db.models import (
     Aggregate,
     Count,
@@ -32,6 +32,8 @@ from django.db.models.functions import Coalesce
 from collectief.models import EndReason, GroupKind, LifeDomain, MunicipalityTarget
 from groups.models import Attendance, Enrolment, Group, GroupCheck, Session
 from participants.models import HelpRequest, IndividualSupport, RouteChange
+from pathway.requests import BUNDLEABLE_ROUTES
+from pathway.requests import threshold as bundle_threshold_setting
 
 from . import metrics
 from .periods import Period
@@ -51,7 +53,6 @@ PRESENT = Q(status=Attendance.Status.PRESENT)
 ROUTES = tuple(HelpRequest.Route.values)
 # Routes that carry a *tenzij* reason, and the routes the bundling board weighs for a group.
 NOT_ONLY_COLLECTIVE = (HelpRequest.Route.INDIVIDUAL, HelpRequest.Route.COMBINED)
-BUNDLEABLE_ROUTES = (HelpRequest.Route.COLLECTIVE, HelpRequest.Route.UNDECIDED)
 # tenzij_reasons key for an individual or combined request without a reason (only when any).
 NO_REASON = ""
 
@@ -380,12 +381,16 @@ def _waiting_days(mid: int, period: Period, counting) -> dict:
 
 
 def _one_decimal(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
+    """Rounded half up to one decimal (148.45 → 148.5), not Python's round-half-even on a float."""
+    if value is None:
+        return None
+    return float(Decimal(repr(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 def bundle_threshold() -> int:
-    """How many residents with a similar open question are "genoeg voor een groep" (default 3)."""
-    return int(getattr(settings, "BUNDLE_THRESHOLD", 3))
+    """How many residents with a similar open question are "genoeg voor een groep" (the bundling
+    board's threshold, pathway.requests)."""
+    return bundle_threshold_setting()
 
 
 def path_figures(municipality, period: Period, *, teams=None) -> dict:

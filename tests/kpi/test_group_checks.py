@@ -40,3 +40,10 @@ def test_the_dashboard_shows_the_checks_next_to_the_self_running_groups(municipa
                                        {"municipality": municipality.pk, "period": "2024Q3"}).content.decode()
     block = body[body.find('id="group-checks"'):]
     assert "1 groep nagevraagd, 1 komt nog bij elkaar (ongeveer 9 mensen)" in block[:300]
+
+
+def test_waiting_days_round_half_up_to_one_decimal():
+    # percentile_cont gives a double: 148.45 must show as 148.5, as a person rounds, not 148.4.
+    assert kpi._one_decimal(148.45) == 148.5
+    assert kpi._one_decimal(2.25) == 2.3
+    assert kpi._one_decimal(None) is None
