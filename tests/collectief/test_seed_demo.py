@@ -292,3 +292,36 @@ def test_a_group_phases_out_with_a_hand_over_plan_and_a_self_running_group_is_ch
     ]
     check = self_running.checks.get()
     assert check.still_meets and self_running.handed_over_on < check.date <= today
+
+
+# --- What the groups meant (issue 12) ----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_demo_holds_wishes_with_histories_measurements_survey_responses_and_stories():
+    from collectief.models import Team
+    from outcomes import stories
+    from outcomes.health import paired_change
+    from outcomes.models import Answer, Story, SurveyLink, SurveyResponse
+    from outcomes.survey import survey_table
+    from participants.models import ChangeWishNote
+
+    call_command("seed_demo", stdout=io.StringIO())
+    models = (SurveyResponse, Answer, Story, SurveyLink, ChangeWishNote, Enrolment.change_wishes.through)
+    before = [m.objects.count() for m in models]
+    call_command("seed_demo", stdout=io.StringIO())
+    assert [m.objects.count() for m in models] == before  # idempotent
+
+    today = timezone.localdate()
+    last_12_months = periods.date_range(today - datetime.timedelta(days=365), today)
+    story_year = periods.year((today - datetime.timedelta(days=45)).year)  # the demo's stories are 45 days old
+    municipality = Municipality.objects.get(name="Leeuwarden")
+    assert ChangeWishNote.objects.filter(kind="reworded").exists()
+    assert ChangeWishNote.objects.filter(kind="reflection").exists()
+    teams = list(Team.objects.filter(municipality=municipality).values_list("pk", flat=True))
+    assert paired_change(teams, last_12_months)["shown"]  # at least 5 residents with a start and an end
+    rows = survey_table(municipality, last_12_months)
+    assert any(not row["hidden"] for row in rows) and any(row["hidden"] for row in rows)
+    assert stories.tag_counts(municipality, story_year)
+    assert len(stories.chosen(municipality, story_year)) == 1
+    assert SurveyLink.objects.filter(open_until__gte=today).exists()

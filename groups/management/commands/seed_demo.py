@@ -31,6 +31,7 @@ import datetime
 import itertools
 import random
 from dataclasses import dataclass, field
+from importlib import import_module
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -494,6 +495,10 @@ class Command(BaseCommand):
         self._write_series_sessions()
         self._group_histories()
         self._waiting_list()
+        # What the groups meant (issue 12): the outcomes app's own demo, when it is installed
+        # (groups does not import outcomes; outcomes builds on groups).
+        if apps.is_installed("outcomes"):
+            import_module("outcomes.demo").seed(self.today, self.users)
         self._print()
 
     # --- places, users, groups -------------------------------------------------------------------
