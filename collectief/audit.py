@@ -112,6 +112,13 @@ declare("bundling_board.viewed", VIEW)
 _declare_crud("story", view=True)
 _declare_crud("survey_response")
 _declare_crud("survey_link")
+# The offer (issue 13): offers and partners hold no personal data but their changes are logged;
+# sign-ups from the public finder and referrals are personal data.
+_declare_crud("offer", view=True)
+_declare_crud("partner")
+_declare_crud("signup", view=True)
+_declare_crud("referral", view=True)
+declare("flyer.generated", UPDATE)
 # Who may do what: roles are granted and taken away in the admin.
 _declare_crud("administrator", view=True)
 _declare_crud("membership", view=True)

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "groups",
     "pathway",
     "outcomes",
+    "offers",
     "imports",
     "reporting",
     "django.contrib.admin",
