@@ -12,10 +12,11 @@ from collectief.forms import FriendlyBlanksMixin, TeamScopedFormMixin
 from collectief.models import EndReason, Team
 from collectief.validators import show_date, validate_plausible_date
 from participants.forms import DateInput, ParticipantCreateForm, ParticipantForm
-from participants.models import Participant
+from participants.models import ChangeWish, Participant
+from participants.services import CURRENT_WISH_STATUSES
 
-from .models import Attendance, Contributor, Enrolment, Group, HandOver, Interest, Session
-from .services import WALK_IN_FIELDS
+from .models import Attendance, Contributor, Enrolment, Group, HandOver, Interest, Session, running_on
+from .services import WALK_IN_FIELDS, WishReflection
 
 
 class TimeInput(forms.TimeInput):
@@ -115,6 +116,12 @@ class EnrolForm(FriendlyBlanksMixin, forms.Form):
     consent_other_team = forms.BooleanField(
         label=_("The resident agrees that the group's team sees their name and attendance"), required=False
     )
+    # The resident's open or worked-on change wishes, ticked under their name in the search results.
+    change_wishes = forms.ModelMultipleChoiceField(
+        label=_("Change wish"), queryset=ChangeWish.objects.none(), required=False,
+        error_messages={"invalid_choice": _("This change wish cannot be found: choose again."),
+                        "invalid_pk_value": _("This change wish cannot be found: choose again.")},
+    )
 
     def clean(self):
         cleaned = super().clean()
@@ -124,13 +131,48 @@ class EnrolForm(FriendlyBlanksMixin, forms.Form):
                 "%(name)s belongs to %(team)s. Ask whether %(group_team)s may see their name and attendance, "
                 "and tick the box."
             ) % {"name": participant.full_name, "team": participant.team, "group_team": self.group.team})
+        if participant:
+            self._clean_wishes(cleaned, participant)
         return cleaned
+
+    def _clean_wishes(self, cleaned, participant):
+        """The ticked wishes and a new one must be the enrolled resident's (one form serves every result)."""
+        if any(wish.participant_id != participant.pk for wish in cleaned.get("change_wishes") or []):
+            self.add_error("change_wishes", _(
+                "A change wish you ticked belongs to another resident than %(name)s. Tick only their wishes."
+            ) % {"name": participant.full_name})
+        texts = new_wish_texts(self.data)
+        if any(text for pk, text in texts.items() if pk != str(participant.pk)):
+            self.add_error(None, _(
+                "You wrote a new change wish under another resident than %(name)s. Write it under the resident "
+                "you enrol."
+            ) % {"name": participant.full_name})
+        cleaned["new_wish"] = texts.get(str(participant.pk), "")
+        if len(cleaned["new_wish"]) > NEW_WISH_MAX_LENGTH:
+            self.add_error(None, _("Keep the change wish to at most %(max)s characters.")
+                           % {"max": NEW_WISH_MAX_LENGTH})
 
     def __init__(self, *args, user, group, **kwargs):
         super().__init__(*args, **kwargs)
         self.group = group
         self.fields["participant"].queryset = enrollable(user, group)
+        self.fields["change_wishes"].queryset = ChangeWish.objects.filter(
+            participant__in=self.fields["participant"].queryset, status__in=CURRENT_WISH_STATUSES
+        )
         self.fields["start_date"].initial = timezone.localdate()
+
+
+# A new change wish is written under the resident in the search results: ``new_wish-<resident id>``.
+NEW_WISH_PREFIX = "new_wish-"
+NEW_WISH_MAX_LENGTH = 1000
+
+
+def new_wish_texts(data) -> dict[str, str]:
+    """The new change wishes typed on the enrol page, by resident id (as text), stripped."""
+    return {
+        key.removeprefix(NEW_WISH_PREFIX): (value or "").replace("\x00", "").strip()
+        for key, value in data.items() if key.startswith(NEW_WISH_PREFIX)
+    }
 
 
 def enrollable(user, group):
@@ -163,6 +205,33 @@ class EndEnrolmentForm(FriendlyBlanksMixin, forms.ModelForm):
         self.fields["end_reason"].empty_label = None
         if not self.initial.get("end_date"):
             self.initial["end_date"] = timezone.localdate()
+
+
+class WishReflectionForm(forms.Form):
+    """"Hoe staat het met je veranderwens?" for one change wish at the end of an enrolment.
+
+    The answer in the resident's own words is optional; the status starts at the wish's current one.
+    """
+
+    text = forms.CharField(
+        label=_("In the resident's own words"), required=False, max_length=NEW_WISH_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": NEW_WISH_MAX_LENGTH}),
+        help_text=_("Optional. Write it down as the resident says it."),
+    )
+    status = forms.ChoiceField(
+        label=_("status"), choices=ChangeWish.Status.choices, widget=forms.RadioSelect,
+        error_messages={"required": _("Choose how the change wish stands."),
+                        "invalid_choice": _("Choose how the change wish stands: open, working on it, achieved or "
+                                            "dropped.")},
+    )
+
+    def __init__(self, *args, wish, **kwargs):
+        super().__init__(*args, prefix=f"wish-{wish.pk}", **kwargs)
+        self.wish = wish
+        self.fields["status"].initial = wish.status
+
+    def reflection(self) -> WishReflection:
+        return WishReflection(self.wish, text=self.cleaned_data["text"], status=self.cleaned_data["status"])
 
 
 # --- The waiting list -------------------------------------------------------------------------------
@@ -405,8 +474,9 @@ class RollCall:
     errors, and the likely duplicates of a walk-in to choose from).
     """
 
-    def __init__(self, data, *, user, group, session):
+    def __init__(self, data, *, user, group, session, show_wishes=False):
         self.data, self.user, self.group, self.session = data, user, group, session
+        self.show_wishes = show_wishes  # each resident's change wish under their name, when switched on
         self.form = SessionForm(data, instance=session, group=group)
         self.wants_walk_in = data is not None and WalkInForm.filled_in(data)
         self._walk_in_form = None
@@ -538,12 +608,24 @@ class RollCall:
             return {c.pk for c in self.contributors if c.recorded}
         return {c.pk for c in self.contributors}  # a new session: the group's begeleiders, pre-filled
 
+    def _attach_wishes(self):
+        """Give each row the change wishes linked to their enrolment running on the day: one query."""
+        running = Enrolment.objects.filter(running_on(self.day), group=self.group.pk).values("pk")
+        by_participant = {}
+        for wish in (ChangeWish.objects.filter(enrolments__in=running).only("participant_id", "text", "status")
+                     .order_by("start_date", "pk")):
+            by_participant.setdefault(wish.participant_id, []).append(wish)
+        for row in self.rows:
+            row.wishes = by_participant.get(row.pk, [])
+
     def context(self) -> dict:
         recorded = self.statuses if self.is_bound else {
             row.pk: getattr(row, "recorded", None) or Attendance.Status.PRESENT for row in self.rows
         }
         for row in self.rows:
             row.current = recorded.get(row.pk, Attendance.Status.PRESENT)
+        if self.show_wishes and self.rows:
+            self._attach_wishes()
         return {
             "group": self.group,
             "session": self.session if self.session.pk else None,
@@ -560,6 +642,7 @@ class RollCall:
             "attendance_choices": Attendance.Status.choices,
             "present_count": sum(1 for row in self.rows if row.current == Attendance.Status.PRESENT),
             "has_trial": any(getattr(row, "trial", False) for row in self.rows),
+            "show_wishes": self.show_wishes,
             "version": self.version if self.is_bound and self.version is not None else self.session.version,
             "stale": self.stale,
             "mine_counts": {

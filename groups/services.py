@@ -6,6 +6,7 @@ validates with the models' rules (``full_clean``) and raises ``ValidationError``
 """
 
 import datetime
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -16,8 +17,15 @@ from django.utils.translation import gettext as _
 from collectief.audit import residents_shown
 from collectief.models import EndReason, log_event
 from collectief.validators import show_date, validate_at_most_a_year_ahead
-from participants.models import Consent, HelpRequest, Participant
-from participants.services import mark_matched, register_participant
+from participants.models import ChangeWish, Consent, HelpRequest, Participant
+from participants.services import (
+    CURRENT_WISH_STATUSES,
+    mark_matched,
+    reflect_on_change_wish,
+    register_participant,
+    save_change_wish,
+    work_on_change_wishes,
+)
 
 from .models import (
     Attendance,
@@ -84,6 +92,8 @@ def enrol(
     other_team_consent: bool = False,
     help_request: HelpRequest | None = None,
     respect_capacity: bool = True,
+    change_wishes=(),
+    new_wish: str = "",
 ) -> Enrolment:
     """Enrol a resident in a group; refused (ValidationError) when it overlaps an enrolment they hold.
 
@@ -91,11 +101,16 @@ def enrol(
     which is recorded with the enrolment (``other_team_consent``), or the enrolment is refused.
     A full group refuses with ``GroupFull`` (unless ``respect_capacity`` is off: a coordinator's
     deliberate extra place). An open ``help_request`` of the resident is matched to the enrolment.
+    The resident's ``change_wishes`` chosen for this group, and a ``new_wish`` written in their own
+    words, are linked to the enrolment (``link_change_wishes``).
     """
     if respect_capacity and not group.has_room(start_date):
         raise GroupFull(group)
     if help_request is not None and help_request.participant_id != participant.pk:
         raise ValidationError(_("This help request belongs to another resident."))
+    wishes = list(change_wishes)
+    if any(wish.participant_id != participant.pk for wish in wishes):
+        raise ValidationError(_("This change wish belongs to another resident."))
     enrolment = Enrolment(
         group=group, participant=participant, role=role, referral_source=referral_source, start_date=start_date,
         help_request=help_request,
@@ -116,8 +131,33 @@ def enrol(
     log_event(user, "enrolment.created", enrolment, data)
     if help_request is not None and help_request.is_open:
         mark_matched(user, help_request, enrolment_id=enrolment.pk)
+    if new_wish.strip():
+        wishes.append(save_change_wish(
+            user, ChangeWish(participant=participant, text=new_wish.strip(), status=ChangeWish.Status.WORKING),
+            fields=["text", "status"], via="enrol",
+        ))
+    if wishes:
+        link_change_wishes(user, enrolment, wishes)
     _leave_list_enrolled(user, enrolment)
     return enrolment
+
+
+@transaction.atomic
+def link_change_wishes(user, enrolment: Enrolment, wishes) -> list[ChangeWish]:
+    """Link change wishes of the enrolled resident to the enrolment: the thread through the group.
+
+    Working on a wish in a group is what "mee bezig" means: an open wish becomes "working".
+    """
+    wishes = list(wishes)
+    if any(wish.participant_id != enrolment.participant_id for wish in wishes):
+        raise ValidationError(_("This change wish belongs to another resident."))
+    if not wishes:
+        return []
+    enrolment.change_wishes.add(*wishes)
+    log_event(user, "enrolment.updated", enrolment,
+              {"fields": ["change_wishes"], "change_wishes": sorted(wish.pk for wish in wishes)})
+    work_on_change_wishes(user, wishes, via="enrol")
+    return wishes
 
 
 def _leave_list_enrolled(user, enrolment: Enrolment) -> None:
@@ -278,15 +318,20 @@ def plan_next_series(user, group: Group, *, start_date: datetime.date) -> Group:
 
 
 @transaction.atomic
-def end_into_next_series(user, enrolment: Enrolment, *, end_date: datetime.date) -> Enrolment:
-    """End an enrolment with "next series" and enrol the resident in the course's next series."""
+def end_into_next_series(user, enrolment: Enrolment, *, end_date: datetime.date, reflections=()) -> Enrolment:
+    """End an enrolment with "next series" and enrol the resident in the course's next series.
+
+    The change wishes still open or worked on after the reflections go along to the next series.
+    """
     following = getattr(enrolment.group, "next_series", None)
     if following is None:
         raise ValidationError(_("Plan the next series of this course first."))
-    end_enrolment(user, enrolment, end_date=end_date, end_reason=EndReason.objects.get(code="next_series"))
+    end_enrolment(user, enrolment, end_date=end_date, end_reason=EndReason.objects.get(code="next_series"),
+                  reflections=reflections)
     start = max(following.start_date, end_date + datetime.timedelta(days=1))
+    carried = list(ChangeWish.objects.filter(enrolments=enrolment, status__in=CURRENT_WISH_STATUSES).order_by("pk"))
     return enrol(user, following, enrolment.participant, start_date=start, role=enrolment.role,
-                 referral_source=enrolment.referral_source, via="next_series")
+                 referral_source=enrolment.referral_source, via="next_series", change_wishes=carried)
 
 
 # --- Status history and hand-over -----------------------------------------------------------------
@@ -425,13 +470,46 @@ def add_contributor(user, group: Group, contributor: Contributor, *, fields=()) 
     return contributor
 
 
+@dataclass
+class WishReflection:
+    """"Hoe staat het met je veranderwens?" for one change wish: the resident's words and its status."""
+
+    wish: ChangeWish
+    text: str = ""
+    status: str = ""
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.text.strip()) or bool(self.status and self.status != self.wish.status)
+
+
 @transaction.atomic
-def end_enrolment(user, enrolment: Enrolment, *, end_date: datetime.date, end_reason: EndReason) -> Enrolment:
-    """Uitstroom: end an enrolment on a date, for a reason."""
+def end_enrolment(
+    user, enrolment: Enrolment, *, end_date: datetime.date, end_reason: EndReason, reflections=()
+) -> Enrolment:
+    """Uitstroom: end an enrolment on a date, for a reason, with how each change wish stands.
+
+    ``reflections`` (``WishReflection``) are saved in the same transaction: a reflection note in the
+    resident's own words and the wish's status. A wish of the resident that was not linked to the
+    enrolment yet is linked when it is answered (an enrolment made from the waiting list or the
+    bundling board starts without one).
+    """
+    answered = [r for r in reflections if r.answered]
+    if any(r.wish.participant_id != enrolment.participant_id for r in answered):
+        raise ValidationError(_("This change wish belongs to another resident."))
     enrolment.end_date, enrolment.end_reason = end_date, end_reason
     enrolment.full_clean(exclude=["change_wishes"])
     enrolment.save(update_fields=["end_date", "end_reason"])
     log_event(user, "enrolment.updated", enrolment, {"fields": ["end_date", "end_reason"]})
+    linked = set(enrolment.change_wishes.values_list("pk", flat=True)) if answered else set()
+    unlinked = [r.wish for r in answered if r.wish.pk not in linked]
+    if unlinked:
+        enrolment.change_wishes.add(*unlinked)
+        log_event(user, "enrolment.updated", enrolment,
+                  {"fields": ["change_wishes"], "change_wishes": sorted(wish.pk for wish in unlinked)})
+    for reflection in answered:
+        reflect_on_change_wish(user, reflection.wish, text=reflection.text, status=reflection.status,
+                               on=end_date, enrolment_id=enrolment.pk)
     return enrolment
 
 

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, IntegerField, OuterRef, Q, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Value
 from django.db.models.functions import Coalesce, Least
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,7 +19,8 @@ from collectief import access
 from collectief.audit import residents_shown
 from collectief.models import AuditEvent, log_event
 from collectief.validators import show_date
-from participants.models import HelpRequest
+from participants.models import ChangeWish, HelpRequest
+from participants.services import CURRENT_WISH_STATUSES, save_change_wish
 
 from . import services
 from .filters import GroupFilter
@@ -36,7 +37,9 @@ from .forms import (
     StatusForm,
     TrialForm,
     WaitForm,
+    WishReflectionForm,
     enrollable,
+    new_wish_texts,
     trial_days,
 )
 from .models import Attendance, Enrolment, Group, GroupCheck, HandOver, Interest, Session
@@ -74,8 +77,10 @@ def _parse_date(value):
 
 
 def _search_text(request) -> str:
-    # PostgreSQL refuses NUL characters in text; a pasted one must not become a 500.
-    return request.GET.get("q", "").replace("\x00", "")[:100]
+    # PostgreSQL refuses NUL characters in text; a pasted one must not become a 500. A refused POST
+    # of the enrol page shows the same results again (the search field is part of its form).
+    q = request.GET.get("q") or (request.POST.get("q", "") if request.method == "POST" else "")
+    return q.replace("\x00", "")[:100]
 
 
 def _date(value) -> str:
@@ -306,7 +311,26 @@ def group_detail(request, pk):
         "next_series": getattr(group, "next_series", None),
         "can_log": group.is_logged_by_organisation and not group.handed_over_by(today),
         "can_hand_over": _can_hand_over(group, today),
+        "wish_figures": wish_figures(group),
     })
+
+
+def wish_figures(group) -> dict[str, int]:
+    """The change wishes linked to the group's enrolments, by status: one aggregate query.
+
+    Internal only (counts, no names): never in a report or dashboard for the municipality.
+    A wish linked to two enrolments in the group (a resident who came back) counts once.
+    """
+    def by_status(status):
+        return Count("pk", filter=Q(status=status), distinct=True)
+
+    return ChangeWish.objects.filter(enrolments__group=group).aggregate(
+        formulated=Count("pk", distinct=True),
+        open=by_status(ChangeWish.Status.OPEN),
+        working=by_status(ChangeWish.Status.WORKING),
+        achieved=by_status(ChangeWish.Status.ACHIEVED),
+        dropped=by_status(ChangeWish.Status.DROPPED),
+    )
 
 
 def waiting_list(group, today) -> list[Interest]:
@@ -386,15 +410,20 @@ def _search(user, group, q: str):
             Q(first_name__unaccent__icontains=word) | Q(last_name__unaccent__icontains=word)
             | Q(postcode__icontains=word)
         )
-    return list(queryset.select_related("team").order_by("sort_name", "first_name")[:SEARCH_RESULTS])
+    # Each resident's open and worked-on change wishes, to choose from when enrolling (one query).
+    current = ChangeWish.objects.filter(status__in=CURRENT_WISH_STATUSES).order_by("start_date", "pk")
+    return list(
+        queryset.select_related("team").prefetch_related(Prefetch("change_wishes", current, to_attr="current_wishes"))
+        .order_by("sort_name", "first_name")[:SEARCH_RESULTS]
+    )
 
 
 def _log_search(user, group, results):
     if results:
-        log_event(
-            user, "participant.viewed", object_type="participants.participant",
-            data={"page": "enrol_search", "group": group.pk, **residents_shown(p.pk for p in results)},
-        )
+        data = {"page": "enrol_search", "group": group.pk, **residents_shown(p.pk for p in results)}
+        if any(p.current_wishes for p in results):
+            data["wishes"] = True  # their change wishes are on the page, to choose from
+        log_event(user, "participant.viewed", object_type="participants.participant", data=data)
 
 
 @access.registration_required
@@ -419,6 +448,15 @@ def _enrol_page(request, group, form, members=None, full=None):
         full = bool(group.capacity) and len(members) >= group.capacity
     q = _search_text(request)
     results = _search(request.user, group, q)
+    chosen = _chosen_wishes(form)
+    if form.is_bound:
+        # A refused enrolment shows the wishes ticked and written as they were.
+        texts = new_wish_texts(form.data)
+        for participant in results:
+            participant.new_wish = texts.get(str(participant.pk), "")
+            participant.wish_open = bool(participant.new_wish) or any(
+                wish.pk in chosen for wish in participant.current_wishes
+            )
     waiting = list(group.interests.waiting().select_related("participant").order_by("since", "pk"))
     with transaction.atomic():
         _log_search(request.user, group, results)
@@ -427,10 +465,14 @@ def _enrol_page(request, group, form, members=None, full=None):
                                                       + [i.participant_id for i in waiting])})
     return render(request, "groups/enrol.html", {
         "group": group, "form": form, "q": q, "results": results, "members": members, "full": full,
-        "waiting": waiting,
+        "waiting": waiting, "chosen_wishes": chosen,
         # Someone who works for more than one team may enrol a resident of another one (with consent).
         "other_teams": access.teams_for(request.user).exclude(pk=group.team_id).exists(),
     })
+
+
+def _chosen_wishes(form) -> set[int]:
+    return {int(v) for v in form.data.getlist("change_wishes") if v.isdigit()} if form.is_bound else set()
 
 
 ENROLLED, ON_THE_LIST = "enrolled", "waiting"
@@ -446,7 +488,8 @@ def _enrol(request, group, form, full, enrolled) -> str | None:
         services.enrol(request.user, group, participant, role=form.cleaned_data["role"],
                        referral_source=form.cleaned_data["referral_source"],
                        start_date=form.cleaned_data["start_date"],
-                       other_team_consent=form.cleaned_data["consent_other_team"], respect_capacity=False)
+                       other_team_consent=form.cleaned_data["consent_other_team"], respect_capacity=False,
+                       change_wishes=form.cleaned_data["change_wishes"], new_wish=form.cleaned_data["new_wish"])
     except ValidationError as error:
         form.add_error(None, error.messages)
         return None
@@ -464,8 +507,13 @@ def _overflow(request, group, form, enrolled) -> str | None:
     participant = form.cleaned_data["participant"]
     values = {"group": group.name, "enrolled": enrolled, "capacity": group.capacity, "name": participant.full_name}
     try:
-        services.add_interest(request.user, group, participant, referral_source=form.cleaned_data["referral_source"],
-                              via="enrol_full")
+        with transaction.atomic():
+            services.add_interest(request.user, group, participant,
+                                  referral_source=form.cleaned_data["referral_source"], via="enrol_full")
+            if form.cleaned_data["new_wish"]:
+                # What was written is kept: the wish stays with the resident, to link when they are enrolled.
+                save_change_wish(request.user, ChangeWish(participant=participant, text=form.cleaned_data["new_wish"]),
+                                 fields=["text"], via="enrol_full")
     except ValidationError as error:
         form.add_error(None, _(
             "%(group)s is full: %(enrolled)s enrolled for %(capacity)s places. Tick “enrol anyway” to enrol "
@@ -477,6 +525,9 @@ def _overflow(request, group, form, enrolled) -> str | None:
         "%(group)s is full (%(enrolled)s enrolled for %(capacity)s places): %(name)s is now on the waiting list. "
         "To enrol %(name)s above the capacity after all, tick “enrol anyway” and enrol again."
     ) % values)
+    if form.cleaned_data["new_wish"]:
+        messages.info(request, _("The new change wish is saved with %(name)s, to link when they are enrolled.")
+                      % values)
     return ON_THE_LIST
 
 
@@ -528,24 +579,47 @@ def enrolment_end(request, pk, enrolment_pk):
         messages.info(request, _("This enrolment has already ended."))
         return redirect("groups:detail", pk=group.pk)
     form = EndEnrolmentForm(request.POST or None, instance=enrolment)
-    if request.method == "POST" and form.is_valid():
-        done = _end_enrolment(request, group, enrolment, form)
+    wishes, linked = _wishes_to_reflect_on(enrolment)
+    reflections = [WishReflectionForm(request.POST or None, wish=wish) for wish in wishes]
+    if request.method == "POST" and all([form.is_valid(), *(r.is_valid() for r in reflections)]):
+        done = _end_enrolment(request, group, enrolment, form, [r.reflection() for r in reflections])
         if done:
             return redirect("groups:detail", pk=group.pk)
     if request.method == "GET":
-        # The page names the resident: opening it is a view of their record.
+        # The page names the resident (and shows their change wishes): a view of their record.
         log_event(request.user, "participant.viewed", enrolment.participant,
-                  {"page": "enrolment_end", "group": group.pk, "enrolment": enrolment.pk})
+                  {"page": "enrolment_end", "group": group.pk, "enrolment": enrolment.pk,
+                   "change_wishes": [wish.pk for wish in wishes]})
     return render(request, "groups/enrolment_end.html", {
         "group": group, "enrolment": enrolment, "form": form, "next_series": getattr(group, "next_series", None),
+        "reflections": reflections, "wishes_linked": linked,
+        "reflection_errors": any(r.errors for r in reflections),
     })
 
 
-def _end_enrolment(request, group, enrolment, form) -> bool:
+def _wishes_to_reflect_on(enrolment) -> tuple[list, bool]:
+    """The change wishes linked to the enrolment; without any, the resident's open and worked-on ones.
+
+    An enrolment from the waiting list or the bundling board starts without a wish: answering one
+    here links it (``services.end_enrolment``). True when the wishes shown are the linked ones.
+    """
+    linked = list(enrolment.change_wishes.order_by("start_date", "pk"))
+    if linked:
+        return linked, True
+    return list(enrolment.participant.change_wishes.filter(status__in=CURRENT_WISH_STATUSES)
+                .order_by("start_date", "pk")), False
+
+
+def _end_enrolment(request, group, enrolment, form, reflections) -> bool:
     end_date, reason = form.cleaned_data["end_date"], form.cleaned_data["end_reason"]
     name = enrolment.participant.full_name
     if reason.code != NEXT_SERIES:
-        services.end_enrolment(request.user, enrolment, end_date=end_date, end_reason=reason)
+        try:
+            services.end_enrolment(request.user, enrolment, end_date=end_date, end_reason=reason,
+                                   reflections=reflections)
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+            return False
         messages.success(request, _("The enrolment of %(name)s has ended.") % {"name": name})
         return True
     following = getattr(group, "next_series", None)
@@ -556,7 +630,7 @@ def _end_enrolment(request, group, enrolment, form) -> bool:
         ) % {"group": group.name, "name": name})
         return False
     try:
-        moved = services.end_into_next_series(request.user, enrolment, end_date=end_date)
+        moved = services.end_into_next_series(request.user, enrolment, end_date=end_date, reflections=reflections)
     except ValidationError as error:
         form.add_error(None, error.messages)
         return False
@@ -791,8 +865,11 @@ def session_edit(request, pk, session_pk):
 
 def _session_form(request, group, session):
     """Show the roll call, or save it: the session, everyone's attendance and a walk-in, at once."""
+    # "Veranderwensen tonen": off by default, so that logging stays under a minute. A GET parameter
+    # (also on the save, which posts to the same address), so it works without JavaScript.
+    show_wishes = request.GET.get(WISHES_PARAM) == "1"
     roll_call = RollCall(request.POST if request.method == "POST" else None,
-                         user=request.user, group=group, session=session)
+                         user=request.user, group=group, session=session, show_wishes=show_wishes)
     roll_call.draft_key = _draft_key(roll_call)  # before a save gives a new session its pk
     if roll_call.is_bound and roll_call.is_valid():
         try:
@@ -811,8 +888,20 @@ def _session_form(request, group, session):
                              extra_tags=f"success {SAVED_MARKER}{roll_call.draft_key}")
             return redirect("groups:detail", pk=group.pk)
     elif not roll_call.is_bound:
-        _log_form_view(request.user, group, session, [row.pk for row in roll_call.rows])
+        _log_form_view(request.user, group, session, [row.pk for row in roll_call.rows], wishes=show_wishes)
     return _render_roll_call(request, roll_call)
+
+
+WISHES_PARAM = "wensen"
+
+
+def _wishes_toggle_url(request, show: bool) -> str:
+    """This roll call's address with the change wishes switched on or off (other parameters kept)."""
+    query = request.GET.copy()
+    query.pop(WISHES_PARAM, None)
+    if show:
+        query[WISHES_PARAM] = "1"
+    return f"{request.path}?{query.urlencode()}" if query else request.path
 
 
 # A success message carrying this tag names the browser copy of a roll call that is now saved.
@@ -830,7 +919,10 @@ def _date_key(day) -> str:
 
 
 def _render_roll_call(request, roll_call):
-    return render(request, "groups/session_form.html", {**roll_call.context(), "draft_key": roll_call.draft_key})
+    return render(request, "groups/session_form.html", {
+        **roll_call.context(), "draft_key": roll_call.draft_key,
+        "wishes_toggle_url": _wishes_toggle_url(request, not roll_call.show_wishes),
+    })
 
 
 def _already_logged(request, roll_call, existing):
@@ -868,12 +960,16 @@ def _saved_message(session, counts) -> str:
     }
 
 
-def _log_form_view(user, group, session, shown):
-    # Opening the roll call shows the names of the group's members: record which (ids only).
+def _log_form_view(user, group, session, shown, *, wishes=False):
+    # Opening the roll call shows the names of the group's members: record which (ids only), and
+    # whether their change wishes were switched on (then those are on screen too).
+    data = {"page": "session_form", **residents_shown(shown)}
+    if wishes:
+        data["wishes"] = True
     if session.pk is None:
-        log_event(user, "group.viewed", group, {"page": "session_form", **residents_shown(shown)})
+        log_event(user, "group.viewed", group, data)
     else:
-        log_event(user, "session.viewed", session, {"page": "session_form", **residents_shown(shown)})
+        log_event(user, "session.viewed", session, data)
 
 
 @access.registration_required

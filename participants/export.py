@@ -16,7 +16,16 @@ from django.utils import timezone, translation
 from collectief import audit
 from collectief.models import AuditEvent
 
-from .models import ChangeWish, Consent, ErasureRequest, HelpRequest, IndividualSupport, Measurement, Participant
+from .models import (
+    ChangeWish,
+    Consent,
+    ErasureRequest,
+    HelpRequest,
+    IndividualSupport,
+    Measurement,
+    Participant,
+    RouteChange,
+)
 
 # The resident reads Dutch, whatever the language of the coordinator who exports.
 EXPORT_LANGUAGE = "nl"
@@ -34,9 +43,17 @@ def queryset():
     return Participant.objects.select_related("team__municipality", "neighbourhood").prefetch_related(
         Prefetch("consents", queryset=Consent.objects.select_related("recorded_by").order_by("date", "created_at")),
         Prefetch(
-            "change_wishes", queryset=ChangeWish.objects.select_related("life_domain").order_by("start_date", "id")
+            "change_wishes",
+            # With each wish its history: earlier wordings and how it stood at the end of a group.
+            queryset=ChangeWish.objects.select_related("life_domain").prefetch_related("notes")
+            .order_by("start_date", "id"),
         ),
-        Prefetch("help_requests", queryset=HelpRequest.objects.select_related("life_domain").order_by("date", "id")),
+        Prefetch(
+            "help_requests",
+            queryset=HelpRequest.objects.select_related("life_domain").prefetch_related(
+                Prefetch("route_changes", queryset=RouteChange.objects.select_related("changed_by"))
+            ).order_by("date", "id"),
+        ),
         Prefetch(
             "individual_supports",
             queryset=IndividualSupport.objects.select_related("framework").order_by("start_date", "id"),
@@ -88,18 +105,31 @@ def _sections(p: Participant) -> dict:
              "recorded_by": _name(c.recorded_by), "recorded_at": c.created_at}
             for c in p.consents.all()
         ],
-        # The model keeps one wording per wish; when a wish is reworded the earlier text is not stored.
         "change_wishes": [
             {"id": w.pk, "text": w.text, "life_domain": w.life_domain.label if w.life_domain else "",
              "status": w.status, "status_label": _label(w, "status"), "since": w.start_date, "closed_on": w.end_date,
-             "created_at": w.created_at, "updated_at": w.updated_at}
+             "created_at": w.created_at, "updated_at": w.updated_at,
+             # Earlier wordings ("reworded": the text before a change) and reflections at the end of a group.
+             "history": [
+                 {"kind": n.kind, "kind_label": _label(n, "kind"), "text": n.text, "date": n.date,
+                  "enrolment_id": n.enrolment_id}
+                 for n in w.notes.all()
+             ]}
             for w in p.change_wishes.all()
         ],
         "help_requests": [
             {"id": h.pk, "theme": h.theme, "life_domain": h.life_domain.label if h.life_domain else "",
              "date": h.date, "route": h.route, "route_label": _label(h, "route"),
              "reason_for_individual_support": h.get_tenzij_reason_display() if h.tenzij_reason else "",
-             "closed_on": h.closed_on}
+             "status": h.status, "status_label": _label(h, "status"),
+             "close_reason": h.get_close_reason_display() if h.close_reason else "",
+             "closed_on": h.closed_on,
+             "route_history": [
+                 {"date": r.date, "route_label": _label(r, "route"),
+                  "reason_for_individual_support": r.get_tenzij_reason_display() if r.tenzij_reason else "",
+                  "why": r.why, "by": _name(r.changed_by)}
+                 for r in h.route_changes.all()
+             ]}
             for h in p.help_requests.all()
         ],
         "individual_support": [
@@ -109,7 +139,9 @@ def _sections(p: Participant) -> dict:
         "measurements": [
             {"instrument": _label(m, "instrument"), "date": m.date, "moment": _label(m, "moment"),
              "filled_in": _label(m, "filled_by"),
-             "scores": {str(Measurement._meta.get_field(f).verbose_name): getattr(m, f) for f in SCORES}}
+             "scores": {str(Measurement._meta.get_field(f).verbose_name): getattr(m, f) for f in SCORES},
+             "want_to_talk_about": [str(Measurement._meta.get_field(f).verbose_name) for f in m.talk_about
+                                    if f in SCORES]}
             for m in p.measurements.all()
         ],
         "erasure_requests": [
@@ -123,20 +155,47 @@ def _sections(p: Participant) -> dict:
 
 
 def _groups(p: Participant) -> dict:
-    """Enrolments and attendance: two queries, through the reverse relations."""
-    enrolments = p.enrolments.select_related("group", "end_reason").order_by("start_date", "id")
+    """Enrolments (with the change wishes linked to each) and attendance: three queries."""
+    enrolments = (
+        p.enrolments.select_related("group", "end_reason").prefetch_related("change_wishes")
+        .order_by("start_date", "id")
+    )
     attendance = p.attendances.select_related("session__group").order_by("session__date", "session__start_time")
     return {
         "enrolments": [
             {"group": e.group.name, "role": _label(e, "role"), "start_date": e.start_date, "end_date": e.end_date,
              "end_reason": e.end_reason.label if e.end_reason else "",
-             "referred_by": e.get_referral_source_display() if e.referral_source else ""}
+             "referred_by": e.get_referral_source_display() if e.referral_source else "",
+             "change_wishes": [{"id": w.pk, "text": w.text} for w in e.change_wishes.all()]}
             for e in enrolments
         ],
         "attendance": [
             {"group": a.session.group.name, "date": a.session.date, "start_time": a.session.start_time,
              "status": a.status, "status_label": _label(a, "status")}
             for a in attendance
+        ],
+        **_path_and_outcomes(p),
+    }
+
+
+def _path_and_outcomes(p: Participant) -> dict:
+    """Waiting lists, stories and referrals (issues 11–13): one query each, through reverse relations
+    (participants does not import groups, outcomes or offers)."""
+    interests = p.interests.select_related("group").order_by("since", "id")
+    stories = p.stories.select_related("group").order_by("date", "id")
+    referrals = p.referrals.select_related("offer").order_by("date", "id")
+    return {
+        "waiting_lists": [
+            {"group": i.group.name, "since": i.since, "status_label": _label(i, "status"), "left_on": i.ended_on}
+            for i in interests
+        ],
+        "stories": [
+            {"group": s.group.name, "shown_as": s.display_name, "date": s.date, "text": s.text} for s in stories
+        ],
+        "referrals": [
+            {"offer": r.offer.name, "date": r.date, "note": r.note, "outcome_label": _label(r, "outcome"),
+             "outcome_on": r.outcome_on}
+            for r in referrals
         ],
     }
 

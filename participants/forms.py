@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from collectief.forms import FriendlyBlanksMixin, TeamScopedFormMixin
 from collectief.models import PostcodeArea
-from collectief.validators import normalise_postcode
+from collectief.validators import normalise_postcode, validate_not_in_future, validate_plausible_date
 
-from .models import WEEKDAYS, ChangeWish, Consent, HelpRequest, IndividualSupport, Participant
+from .models import WEEKDAYS, ChangeWish, Consent, HelpRequest, IndividualSupport, Measurement, Participant
 
 
 class DateInput(forms.DateInput):
@@ -167,6 +167,10 @@ class ChangeWishForm(FriendlyBlanksMixin, CodeListChoicesMixin, forms.ModelForm)
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.limit_code_lists()
+        if self.instance.pk:
+            self.fields["text"].help_text = _(
+                "Write it down as the resident says it now. The earlier wording stays in the wish's history."
+            )
 
     def save(self, commit=True):
         wish = super().save(commit=False)
@@ -318,3 +322,84 @@ class ErasureConfirmForm(forms.Form):
     confirm = forms.BooleanField(
         label=_("I have checked the request: anonymise this resident's data. This cannot be undone."),
     )
+
+
+# --- Positive Health (a conversation aid, never a score) ----------------------------------------
+
+
+# A short, neutral description of each dimension, in our own words (not the licensed questionnaire).
+DIMENSION_HELP = {
+    "lichaamsfuncties": _("How the body is doing, as the resident experiences it."),
+    "mentaal_welbevinden": _("How the resident is doing in their feelings and thoughts."),
+    "zingeving": _("What gives the resident's life meaning and direction."),
+    "kwaliteit_van_leven": _("How the resident values their life as a whole."),
+    "meedoen": _("Belonging and taking part with other people."),
+    "dagelijks_functioneren": _("Managing everyday life: the household, money, work or daytime activity."),
+}
+SCORE_CHOICES = [(str(score), str(score)) for score in range(0, 11)]
+
+
+def talk_field_name(dimension: str) -> str:
+    return f"talk_{dimension}"
+
+
+class MeasurementForm(FriendlyBlanksMixin, forms.ModelForm):
+    """A Positive Health conversation: moment, date, who filled it in, six scores 0–10 and, per
+    dimension, "hier wil ik over praten" (stored together in ``talk_about``)."""
+
+    date = forms.DateField(
+        label=_("Date"), widget=DateInput(),
+        validators=[validate_plausible_date, validate_not_in_future],
+        error_messages={"required": _("Enter the date of the conversation."), "invalid": _("Enter a valid date.")},
+    )
+
+    class Meta:
+        model = Measurement
+        fields = ["moment", "date", "filled_by", *Measurement.DIMENSIONS]
+        widgets = {"moment": forms.RadioSelect, "filled_by": forms.RadioSelect}
+        error_messages = {
+            "moment": {"required": _("Choose the moment: start, interim or end.")},
+            "filled_by": {"required": _("Say who filled it in: the resident, or the two of you together.")},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("moment", "filled_by"):
+            # A radio group offers no empty choice.
+            self.fields[name].choices = [c for c in self.fields[name].choices if c[0] != ""]
+        if self.instance.pk is None:
+            self.fields["date"].initial = timezone.localdate
+        for code in Measurement.DIMENSIONS:
+            label = self.fields[code].label
+            self.fields[code] = forms.TypedChoiceField(
+                label=label, choices=SCORE_CHOICES, coerce=int, widget=forms.RadioSelect,
+                help_text=DIMENSION_HELP[code],
+                error_messages={
+                    "required": _("Choose a number from 0 to 10 for “%(dimension)s”.") % {"dimension": label},
+                    "invalid_choice": _("Choose a number from 0 to 10 for “%(dimension)s”.") % {"dimension": label},
+                },
+            )
+            self.fields[talk_field_name(code)] = forms.BooleanField(
+                label=_("I want to talk about this"), required=False,
+                initial=code in (self.instance.talk_about or []),
+            )
+
+    def dimensions(self):
+        """(score field, talk field) per dimension, in the order of the chart."""
+        return [(self[code], self[talk_field_name(code)]) for code in Measurement.DIMENSIONS]
+
+    def clean(self):
+        cleaned = super().clean()
+        # Not a form field of its own: one checkbox per dimension fills the list.
+        self.instance.talk_about = [
+            code for code in Measurement.DIMENSIONS if cleaned.get(talk_field_name(code))
+        ]
+        return cleaned
+
+    @property
+    def fields_changed(self) -> list[str]:
+        """The stored fields this form changed (the talk checkboxes count as ``talk_about``)."""
+        names = [n for n in self.changed_data if not n.startswith("talk_")]
+        if any(n.startswith("talk_") for n in self.changed_data):
+            names.append("talk_about")
+        return names

@@ -13,13 +13,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from collectief.models import PostcodeArea, log_event
+from collectief.validators import validate_not_in_future, validate_plausible_date
 
 from .models import (
+    ChangeWish,
     ChangeWishNote,
     Consent,
     ErasureRequest,
     HelpRequest,
     IndividualSupport,
+    Measurement,
     Participant,
     RouteChange,
     may_decide_erasure,
@@ -328,6 +331,10 @@ def _anonymise(participant: Participant, now) -> dict:
         "change_wish_notes": ChangeWishNote.objects.filter(change_wish__participant=participant).update(text=""),
         # A story is told with consent to be quoted; erasure ends that: the stories go.
         "stories": participant.stories.all().delete()[0],
+        # A referral's note is free text about the resident; the referral itself stays (figures).
+        "referral_notes": participant.referrals.exclude(note="").update(note=""),
+        # Sign-ups from the group finder that led to this resident: a first contact, nothing more.
+        "signups": participant.signups.all().delete()[0],
         # The product can say much (debt counselling); each row keeps a unique stand-in, because
         # (participant, product, framework, start date) is unique.
         "individual_supports": participant.individual_supports.update(
@@ -337,3 +344,123 @@ def _anonymise(participant: Participant, now) -> dict:
         # A resident who also volunteers keeps that role apart; the link to this record goes.
         "contributor_links": participant.contributor_roles.update(participant=None),
     }
+
+
+# --- Change wishes (veranderwens): the resident's own words, and their history ---------------------
+
+# A wish that is achieved or let go is closed (it gets an end date); open and working ones are current.
+CLOSED_WISH_STATUSES = (ChangeWish.Status.ACHIEVED, ChangeWish.Status.DROPPED)
+CURRENT_WISH_STATUSES = (ChangeWish.Status.OPEN, ChangeWish.Status.WORKING)
+
+
+def _author(user):
+    return user if getattr(user, "pk", None) else None
+
+
+@transaction.atomic
+def save_change_wish(user, wish: ChangeWish, *, fields=(), via: str = "") -> ChangeWish:
+    """Add or save a change wish; a new wording keeps the text it replaces ("eerder verwoord als").
+
+    The question people come with is often not the one they end up working on: every save that
+    changes the text adds a ``ChangeWishNote(kind="reworded")`` holding the previous text, in the
+    same transaction. The stored text is read under a row lock, so two people rewording at once
+    each keep the text they replaced.
+    """
+    created = wish.pk is None
+    previous = None
+    if not created:
+        previous = ChangeWish.objects.select_for_update().filter(pk=wish.pk).values_list("text", flat=True).first()
+        if previous is None:
+            raise ValidationError(_("This change wish was deleted in the meantime."))
+    wish.full_clean(exclude=["participant"])
+    wish.save()
+    data = {"change_wish": wish.pk, "fields": sorted(fields)}
+    if via:
+        data["via"] = via
+    if previous is not None and previous != wish.text:
+        note = ChangeWishNote(change_wish=wish, kind=ChangeWishNote.Kind.REWORDED, text=previous,
+                              date=timezone.localdate(), created_by=_author(user))
+        note.save()
+        data["note"] = note.pk
+    # Logged against the resident, so "who touched this resident's record" is one lookup.
+    log_event(user, "change_wish.created" if created else "change_wish.updated", wish.participant, data)
+    return wish
+
+
+@transaction.atomic
+def work_on_change_wishes(user, wishes, *, via: str = "") -> list[ChangeWish]:
+    """The resident starts working on these wishes in a group: an open one becomes "mee bezig"."""
+    started = [wish for wish in wishes if wish.status == ChangeWish.Status.OPEN]
+    if not started:
+        return []
+    now = timezone.now()
+    ChangeWish.objects.filter(pk__in=[wish.pk for wish in started]).update(
+        status=ChangeWish.Status.WORKING, updated_at=now
+    )
+    for wish in started:
+        wish.status, wish.updated_at = ChangeWish.Status.WORKING, now
+        data = {"change_wish": wish.pk, "fields": ["status"], "status": wish.status}
+        if via:
+            data["via"] = via
+        log_event(user, "change_wish.updated", wish.participant, data)
+    return started
+
+
+@transaction.atomic
+def reflect_on_change_wish(
+    user, wish: ChangeWish, *, text: str = "", status: str | None = None, on: datetime.date,
+    enrolment_id: int | None = None,
+) -> ChangeWishNote | None:
+    """"Hoe staat het met je veranderwens?" at the end of an enrolment.
+
+    The answer in the resident's own words (optional) becomes a ``reflection`` note linked to the
+    enrolment; a new status is saved with it, closing the wish on ``on`` when it is achieved or let
+    go (reopening it clears the end date). The note is dated ``on``, or today when ``on`` lies ahead.
+    """
+    text = (text or "").strip()
+    note, fields = None, []
+    if text:
+        note = ChangeWishNote(
+            change_wish=wish, kind=ChangeWishNote.Kind.REFLECTION, text=text, date=min(on, timezone.localdate()),
+            enrolment_id=enrolment_id, created_by=_author(user),
+        )
+        note.full_clean(exclude=["change_wish", "created_by"])
+        note.save()
+    if status and status != wish.status:
+        wish.status = status
+        wish.end_date = max(on, wish.start_date) if status in CLOSED_WISH_STATUSES else None
+        wish.full_clean(exclude=["participant", "life_domain"])
+        wish.save(update_fields=["status", "end_date", "updated_at"])
+        fields = ["status", "end_date"]
+    if note is not None or fields:
+        data = {"change_wish": wish.pk, "fields": fields, "enrolment": enrolment_id}
+        if note is not None:
+            data["note"] = note.pk
+        if fields:
+            data["status"] = wish.status
+        log_event(user, "change_wish.updated", wish.participant, data)
+    return note
+
+
+@transaction.atomic
+def record_measurement(user, measurement: Measurement, fields: list[str] | None = None) -> Measurement:
+    """Save a Positive Health conversation (new or corrected) and audit it against the resident.
+
+    The scores are the resident's own view, for the conversation: the audit event names the
+    measurement, its moment and the changed fields, never a score. Raises ``ValidationError`` (the
+    model's rules, a date in the future, an unknown dimension in ``talk_about``), saving nothing.
+    """
+    creating = measurement.pk is None
+    measurement.talk_about = [code for code in Measurement.DIMENSIONS if code in set(measurement.talk_about or [])]
+    measurement.full_clean(exclude=["participant"])
+    try:
+        validate_plausible_date(measurement.date)
+        validate_not_in_future(measurement.date)
+    except ValidationError as error:
+        raise ValidationError({"date": error.messages}) from None
+    measurement.save()
+    data = {"measurement": measurement.pk, "moment": measurement.moment}
+    if not creating:
+        data["fields"] = list(fields or [])
+    log_event(user, "measurement.created" if creating else "measurement.updated", measurement.participant, data)
+    return measurement

@@ -19,6 +19,11 @@ urlpatterns = [
     path("<int:pk>/wijzigen/", views.participant_edit, name="edit"),
     path("<int:pk>/toestemming/", views.consent_add, name="consent_add"),
     path("<int:pk>/veranderwens/<int:item_pk>/status/", views.change_wish_status, name="change_wish_status"),
+    # Positive Health: the resident's own view (a conversation aid), corrected or deleted when mistaken.
+    path("<int:pk>/positieve-gezondheid/", views.positive_health, name="positive_health"),
+    path("<int:pk>/positieve-gezondheid/<int:measurement_pk>/", views.measurement_edit, name="measurement_edit"),
+    path("<int:pk>/positieve-gezondheid/<int:measurement_pk>/verwijderen/", views.measurement_delete,
+         name="measurement_delete"),
     # Rights of residents: everything as PDF or JSON; erasure (anonimiseren) asked by one, confirmed by another.
     path("<int:pk>/export/", views.participant_export, name="export"),
     path("<int:pk>/anonimiseren/", views.erasure_request, name="erasure_request"),

@@ -4,7 +4,7 @@ with its sections (change wishes, help requests, individual support, consent, gr
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Prefetch, Q
@@ -16,14 +16,14 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from collectief import access
 from collectief.audit import DOSSIER_READERS, dossier_views
 from collectief.models import AuditEvent, PostcodeArea, log_event
 from collectief.signals import registration_changed
 
-from . import export, services
+from . import export, health_chart, services
 from .filters import ParticipantFilter
 from .forms import (
     PRODUCT_SUGGESTIONS,
@@ -35,10 +35,19 @@ from .forms import (
     ExportForm,
     HelpRequestForm,
     IndividualSupportForm,
+    MeasurementForm,
     ParticipantCreateForm,
     ParticipantEditForm,
 )
-from .models import ChangeWish, Consent, HelpRequest, IndividualSupport, Participant, may_decide_erasure
+from .models import (
+    ChangeWish,
+    Consent,
+    HelpRequest,
+    IndividualSupport,
+    Measurement,
+    Participant,
+    may_decide_erasure,
+)
 
 PAGE_SIZE = 25
 # The participant page shows the most recent attendance; older rows stay in the database and
@@ -194,7 +203,8 @@ def _last_saved_by(participant) -> str:
 def _detail_queryset():
     return Participant.objects.prefetch_related(
         Prefetch("consents", queryset=Consent.objects.select_related("recorded_by")),
-        Prefetch("change_wishes", queryset=ChangeWish.objects.select_related("life_domain")),
+        # With each wish its history: earlier wordings and how it stood at the end of a group.
+        Prefetch("change_wishes", queryset=ChangeWish.objects.select_related("life_domain").prefetch_related("notes")),
         Prefetch("help_requests", queryset=HelpRequest.objects.select_related("life_domain")),
         Prefetch("individual_supports", queryset=IndividualSupport.objects.select_related("framework")),
     )
@@ -233,6 +243,8 @@ def _render_detail(request, participant, bound_forms=None):
             "attendances": attendances[:ATTENDANCE_SHOWN],
             "attendance_totals": attendance_totals,
             "attendance_shown": ATTENDANCE_SHOWN,
+            # Positive Health: the spider web of start and latest, the resident's own view.
+            "positive_health": health_chart.summary(_measurements(participant)),
             "forms": forms,
             "product_suggestions": PRODUCT_SUGGESTIONS,
             # "Wie heeft dit dossier bekeken": coordinators and administrators only.
@@ -327,6 +339,14 @@ def _save_item(request, participant, section_name, form, verb):
         if section_name == "help_request":
             # The route of a help request ("collectief, tenzij") is decided in one place.
             services.route_help_request(request.user, form.save(commit=False), fields=form.changed_data)
+            return True
+        if section_name == "change_wish":
+            # A new wording keeps the earlier one as the wish's history (in the same transaction).
+            try:
+                services.save_change_wish(request.user, form.save(commit=False), fields=form.changed_data)
+            except ValidationError as error:  # deleted by someone else meanwhile
+                form.add_error(None, error.messages)
+                return False
             return True
         with transaction.atomic():
             item = form.save()
@@ -540,3 +560,103 @@ def neighbourhood_for_postcode(request):
     municipality_ids = access.teams_for(request.user).values("municipality_id")
     found = PostcodeArea.objects.neighbourhood_for(request.GET.get("postcode", "")[:10], municipality_ids)
     return JsonResponse({"id": found.pk, "name": found.name} if found else {"id": None, "name": ""})
+
+
+# --- Positive Health: the resident's own view, a conversation aid (never a score) -----------------
+
+
+def _measurements(participant) -> list:
+    """The resident's Positive Health conversations, newest first (one query; a handful per resident)."""
+    return list(participant.measurements.order_by("-date", "-id"))
+
+
+def _positive_health_url(participant) -> str:
+    return reverse("participants:positive_health", args=[participant.pk]) + "#measurements"
+
+
+def _save_measurement(request, form) -> bool:
+    """Bind, validate and save through ``services.record_measurement``; False with the messages on the form."""
+    if not form.is_valid():
+        return False
+    try:
+        services.record_measurement(request.user, form.instance, fields=form.fields_changed)
+    except ValidationError as error:
+        for field, messages_ in getattr(error, "error_dict", {None: error.messages}).items():
+            form.add_error(field if field in form.fields else None, messages_)
+        return False
+    return True
+
+
+def _log_measurements_viewed(request, participant, page, measurements) -> None:
+    with transaction.atomic():
+        log_event(request.user, "measurement.viewed", participant,
+                  {"page": page, "measurements": [m.pk for m in measurements]})
+
+
+@access.registration_required
+@require_http_methods(["GET", "POST"])
+def positive_health(request, pk):
+    """The resident's Positive Health page: the spider web, every conversation, and a form for a new one."""
+    participant = get_participant_for_user(request, pk)
+    measurements = _measurements(participant)
+    if request.method == "POST":
+        if refused := _refuse_if_erased(request, participant):
+            return refused
+        form = MeasurementForm(request.POST, instance=Measurement(participant=participant))
+        if _save_measurement(request, form):
+            messages.success(request, _("The Positive Health conversation has been recorded."))
+            return redirect(_positive_health_url(participant))
+    else:
+        first = Measurement.Moment.START if not measurements else Measurement.Moment.INTERIM
+        form = MeasurementForm(initial={"moment": first})
+    for m in measurements:
+        m.shown_scores = [(code, getattr(m, code), code in m.talk_about) for code in Measurement.DIMENSIONS]
+    _log_measurements_viewed(request, participant, "positive_health", measurements)
+    return render(request, "participants/positive_health.html", {
+        "participant": participant,
+        "measurements": measurements,
+        "health": health_chart.summary(measurements),
+        "form": form,
+    })
+
+
+def _get_measurement(participant, measurement_pk):
+    """A measurement of this resident; 404 for anyone else's."""
+    return get_object_or_404(participant.measurements.all(), pk=measurement_pk)
+
+
+@access.registration_required
+@require_http_methods(["GET", "POST"])
+def measurement_edit(request, pk, measurement_pk):
+    """Correct a measurement recorded with a mistake (audited as measurement.updated)."""
+    participant = get_participant_for_user(request, pk)
+    if refused := _refuse_if_erased(request, participant):
+        return refused
+    measurement = _get_measurement(participant, measurement_pk)
+    recorded_on = measurement.date  # the heading keeps the stored date while the form is corrected
+    form = MeasurementForm(request.POST if request.method == "POST" else None, instance=measurement)
+    if request.method == "POST" and _save_measurement(request, form):
+        messages.success(request, _("The measurement has been saved."))
+        return redirect(_positive_health_url(participant))
+    _log_measurements_viewed(request, participant, "measurement.edit", [measurement])
+    return render(request, "participants/positive_health_edit.html", {
+        "participant": participant, "measurement": measurement, "recorded_on": recorded_on, "form": form,
+    })
+
+
+@access.registration_required
+@require_http_methods(["GET", "POST"])
+def measurement_delete(request, pk, measurement_pk):
+    """Delete a measurement recorded by mistake (audited as measurement.deleted)."""
+    participant = get_participant_for_user(request, pk)
+    measurement = _get_measurement(participant, measurement_pk)
+    if request.method == "POST":
+        with transaction.atomic():
+            log_event(request.user, "measurement.deleted", participant,
+                      {"measurement": measurement.pk, "moment": measurement.moment})
+            measurement.delete()
+        messages.success(request, _("The measurement has been deleted."))
+        return redirect(_positive_health_url(participant))
+    _log_measurements_viewed(request, participant, "measurement.delete", [measurement])
+    return render(request, "participants/positive_health_delete.html",
+                  {"participant": participant, "measurement": measurement})

@@ -114,6 +114,55 @@ def report_rows(report) -> list[list[str]]:
         period = presentation.period_name(row.get("label", ""))
         rows.append(["trend", "residents_collective", period, _value(row.get("residents_collective"))])
         rows.append(["trend", "sessions_held", period, _value(row.get("sessions_held"))])
+    rows += _experience_rows(figures.get("experiences"))
+    return rows
+
+
+# The measures of one survey cell, in this order (the section "Ervaringen en waarde", Q4 only).
+SURVEY_MEASURES = ("asked", "answered", "response_rate", "disagree", "neutral", "agree")
+SURVEY_PERCENTAGES = {"response_rate", "disagree", "neutral", "agree"}
+
+
+def _survey_measure_labels() -> dict[str, str]:
+    return {
+        "asked": _("asked"), "answered": _("answered"), "response_rate": _("response rate"),
+        "disagree": _("(strongly) disagree"), "neutral": _("neutral"), "agree": _("(strongly) agree"),
+    }
+
+
+def _percentage(value) -> str:
+    """A survey percentage (already in percent, one decimal) as "33.3%"; empty when hidden."""
+    return "" if value is None else f"{value:.1f}%"
+
+
+def _experience_rows(section: dict | None) -> list[list[str]]:
+    """The yearly section of a fourth-quarter report (docs/reporting.md, "CSV"): added rows only.
+
+    experiences;year · experiences_survey;<statement>.<respondent type>.<group kind>.<measure> ·
+    experiences_story_tag;<tag code> · experiences_story;<n>.name|group|tags|text
+    """
+    if not section:
+        return []
+    rows = [["experiences", "year", _("Experiences and value: year"), str(section.get("year", ""))]]
+    measures = _survey_measure_labels()
+    for cell in section.get("survey", []):
+        about = f"{cell.get('text', '')} – {cell.get('respondent_type_label', '')} – {cell.get('group_kind_label', '')}"
+        for measure in SURVEY_MEASURES:
+            value = cell.get(measure)
+            shown = _percentage(value) if measure in SURVEY_PERCENTAGES else _value(value)
+            rows.append(["experiences_survey", f"{cell.get('key', '')}.{measure}", f"{about}: {measures[measure]}",
+                         shown])
+    for tag in section.get("story_tags", []):
+        rows.append(["experiences_story_tag", tag.get("code", ""), tag.get("tag", ""), _value(tag.get("stories"))])
+    for number, story in enumerate(section.get("stories", []), 1):
+        label = _("Story %(number)s") % {"number": number}
+        rows += [
+            ["experiences_story", f"{number}.name", f"{label}: {_('name shown')}", story.get("display_name", "")],
+            ["experiences_story", f"{number}.group", f"{label}: {_('group')}", story.get("group", "")],
+            ["experiences_story", f"{number}.tags", f"{label}: {_('what the group meant')}",
+             "; ".join(story.get("tags", []))],
+            ["experiences_story", f"{number}.text", f"{label}: {_('text')}", story.get("text", "")],
+        ]
     return rows
 
 

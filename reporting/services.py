@@ -41,7 +41,8 @@ from . import metrics, presentation, privacy
 from .kpi import COUNT_KEYS, compute_kpis, counting_kinds, trend
 from .models import QuarterlyReport
 from .periods import last_quarters, previous_quarter, same_period_last_year
-from .suppression import protect, protect_trend
+from .periods import year as year_period
+from .suppression import SECONDARY, is_hidden, protect, protect_trend
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +103,7 @@ def build_figures(report: QuarterlyReport) -> dict:
         end_reasons = {r.code: r.label for r in EndReason.objects.all()}
         referral_sources = {code: str(label) for code, label in Enrolment.ReferralSource.choices}
         _public_group_names(municipality, kpis.get("participants_per_group", []), domains)
-    return {
+    figures = {
         "schema": FIGURES_SCHEMA,
         "municipality": municipality.name,
         "organisation": settings.ORGANISATION_NAME,
@@ -119,6 +120,11 @@ def build_figures(report: QuarterlyReport) -> dict:
         "labels": {"kinds": kinds, "life_domains": domains, "end_reasons": end_reasons,
                    "referral_sources": referral_sources},
     }
+    if report.quarter == 4:
+        # The yearly section "Ervaringen en waarde" (issue 12): only in the fourth quarter's report.
+        figures["experiences"] = experiences_section(municipality, report.year, kinds=kinds, domains=domains,
+                                                     exclude_pk=report.pk)
+    return figures
 
 
 def published_figures(municipality, labels, exclude_pk=None) -> dict[str, list[dict]]:
@@ -180,6 +186,166 @@ def _without_group_rates(kpis: dict) -> dict:
     for row in kpis.get("participants_per_group", []):
         row.pop("attendance_rate", None)
     return kpis
+
+
+# --- The yearly section "Ervaringen en waarde" (Q4 reports, issue 12) -------------------------------
+# What residents experienced and what the groups meant to them, for the calendar year: the survey
+# table, the story tags with counts and up to three stories the coordinator chose. Positive Health
+# and change wishes never enter it (DESIGN.md "Outcomes"). See docs/reporting.md.
+
+
+def public_group_labels(municipality, group_ids, domains: dict | None = None) -> dict[int, str]:
+    """{group id: the name the municipality reads}: the group's reviewed public name, else its neutral
+    label ("Collectief 3 (Financiën)"), the rule of the per-group rows (issue 9). Never the internal name."""
+    if domains is None:
+        domains = {d.code: d.label for d in LifeDomain.objects.all()}
+    rows = [{"group_id": pk} for pk in dict.fromkeys(group_ids)]
+    _public_group_names(municipality, rows, domains)
+    return {row["group_id"]: row["group"] for row in rows}
+
+
+def _published_experiences(municipality, year_number: int, exclude_pk=None) -> dict:
+    """What earlier approved versions of the year's fourth-quarter report showed in the section:
+    ``{"survey": {cell key: {"asked": [...], "answered": [...]}}, "tags": {code: [...]}}``. One query."""
+    found = {"survey": {}, "tags": {}}
+    earlier = (
+        QuarterlyReport.objects.filter(municipality=municipality, year=year_number, quarter=4, status=Status.APPROVED)
+        .exclude(pk=exclude_pk)
+        .values_list("figures", flat=True)
+    )
+    for figures in earlier:
+        section = (figures or {}).get("experiences") or {}
+        for cell in section.get("survey", []):
+            seen = found["survey"].setdefault(cell.get("key"), {"asked": [], "answered": []})
+            seen["asked"].append(cell.get("asked"))
+            seen["answered"].append(cell.get("answered"))
+        for tag in section.get("story_tags", []):
+            found["tags"].setdefault(tag.get("code"), []).append(tag.get("stories"))
+    return found
+
+
+def _reveals(value: int, before, limit: int) -> bool:
+    """Would showing ``value`` next to an earlier published ``before`` give a small change (1..limit-1)
+    or a value hidden there back? (Rule 5 of reporting/suppression.py, for the section's counts.)"""
+    if isinstance(before, int) and not isinstance(before, bool):
+        return 0 < abs(value - before) < limit
+    if not isinstance(before, str):
+        return False  # not published there
+    low, high = (1, limit - 1) if before.startswith("<") else (limit, float("inf"))
+    return not (value - low <= -limit or value - high >= limit)
+
+
+def _protected_count(value, earlier: list, limit: int):
+    """A count of persons as it may leave the organisation: "<N" for 1..N-1, "x" when an earlier
+    approved version would let a reader work out a small difference, else the number."""
+    if not isinstance(value, int) or value == 0:
+        return value
+    if value < limit:
+        return f"<{limit}"
+    if any(_reveals(value, before, limit) for before in earlier):
+        return SECONDARY
+    return value
+
+
+def _survey_cell(row: dict, types: dict, kinds: dict, limit: int, earlier: dict) -> dict:
+    key = f"{row['statement']}.{row['respondent_type']}.{row['group_kind']}"
+    before = earlier.get(key, {})
+    asked = _protected_count(row["asked"], before.get("asked", []), limit)
+    answered = _protected_count(row["answered"], before.get("answered", []), limit)
+    hidden = is_hidden(answered)
+    return {
+        "key": key,
+        "statement": row["statement"],
+        "text": row["text"],
+        "respondent_type": row["respondent_type"],
+        "respondent_type_label": types.get(row["respondent_type"], row["respondent_type"]),
+        "group_kind": row["group_kind"],
+        "group_kind_label": kinds.get(row["group_kind"], row["group_kind"]),
+        "asked": asked,
+        "answered": answered,
+        "hidden": hidden,
+        # The rate would give a hidden "asked" back; the percentages a hidden "answered".
+        "response_rate": None if hidden or is_hidden(asked) else row["response_rate"],
+        "disagree": None if hidden else row["disagree"],
+        "neutral": None if hidden else row["neutral"],
+        "agree": None if hidden else row["agree"],
+    }
+
+
+def _story_tags(municipality, period, threshold: int, earlier: dict) -> list[dict]:
+    """Tag counts over the offerable stories, protected like counts of persons: a story is one
+    resident's experience, so "minder eenzaam (2×)" would speak of fewer than 5 people."""
+    from outcomes import stories
+    from outcomes.models import ThemeTag
+
+    codes = dict(ThemeTag.objects.values_list("name", "code"))
+    tags = []
+    for name, n in stories.tag_counts(municipality, period):
+        code = codes.get(name, "")
+        tags.append({"code": code, "tag": name, "stories": _protected_count(n, earlier.get(code, []), threshold)})
+    # Shown counts most first, then the hidden ones by name: their order must not rank them.
+    return sorted(tags, key=lambda t: (1, 0, t["tag"]) if is_hidden(t["stories"]) else (0, -t["stories"], t["tag"]))
+
+
+def _chosen_stories(municipality, period, domains: dict) -> list[dict]:
+    """The (up to three) chosen stories that are still offerable, under their chosen name and the
+    group's public name. A story whose text now holds what looks like personal data (a resident's
+    name, a phone number, …: reporting/privacy.py) is left out."""
+    from django.db.models import prefetch_related_objects
+
+    from outcomes import stories
+
+    chosen = list(stories.chosen(municipality, period))
+    prefetch_related_objects(chosen, "tags")
+    groups = public_group_labels(municipality, [story.group_id for story in chosen], domains)
+    shown = []
+    for story in chosen:
+        if privacy.check_note(f"{story.display_name}\n{story.text}", municipality):
+            logger.warning("Story %s left out of the yearly section: it may hold personal data", story.pk)
+            continue
+        shown.append({
+            "display_name": story.display_name,
+            "text": story.text,
+            "group": groups.get(story.group_id, ""),
+            "tags": sorted(tag.name for tag in story.tags.all()),
+        })
+    return shown
+
+
+def experiences_section(municipality, year_number: int, *, kinds: dict, domains: dict, exclude_pk=None) -> dict:
+    """The frozen section "Ervaringen en waarde" of the year's fourth-quarter report (in Dutch).
+
+    - ``survey``: the survey table of the year (outcomes.survey), a cell with fewer answers than the
+      threshold (at least 5) hidden: "answered" reads "<5", its percentages are None (shown "–");
+    - ``story_tags``: what the groups meant, counted over the offerable stories (consent, groups of at
+      least 5), each count protected as a count of persons;
+    - ``stories``: up to three stories the coordinator chose, still offerable.
+    Counts that an earlier approved version of this report showed are compared as in rule 5 of
+    reporting/suppression.py: a small difference is shown as "x".
+    """
+    from outcomes import survey
+    from outcomes.models import RespondentType
+
+    period = year_period(year_number)
+    threshold = settings.SMALL_NUMBER_THRESHOLD
+    limit = max(threshold, survey.MIN_RESPONDENTS)
+    earlier = _published_experiences(municipality, year_number, exclude_pk)
+    with translation.override("nl"):
+        types = {code: str(label) for code, label in RespondentType.choices}
+        cells = [
+            _survey_cell(row, types, kinds, limit, earlier["survey"])
+            for row in survey.survey_table(municipality, period, hide_small=False)
+        ]
+        chosen = _chosen_stories(municipality, period, domains)
+    return {
+        "year": year_number,
+        "start": period.start.isoformat(),
+        "end": period.end.isoformat(),
+        "min_respondents": limit,
+        "survey": cells,
+        "story_tags": _story_tags(municipality, period, threshold, earlier["tags"]),
+        "stories": chosen,
+    }
 
 
 SUMMARY_KEYS = (*COUNT_KEYS, "attendance_rate", "target")

@@ -2,6 +2,7 @@
 
 import datetime
 
+from offers.models import Offer, Referral, Signup
 from outcomes.models import Story
 from participants import services
 from participants.models import ChangeWish, ChangeWishNote, Consent, HelpRequest, RouteChange
@@ -24,6 +25,12 @@ def test_erasure_clears_route_reasons_change_wish_history_and_deletes_stories(
     anonymous = Story.objects.create(group=group, display_name="Kees", text="Ons verhaal",
                                      date=datetime.date(2024, 6, 1))
 
+    resident.record_consent(Consent.Purpose.SHARE_PARTNER, True, worker)
+    referral = Referral.objects.create(participant=resident, offer=Offer.objects.get(group=group),
+                                       note="Heeft schulden, graag bellen", referred_by=worker)
+    signup = Signup.objects.create(offer=Offer.objects.get(group=group), group=group, first_name="Hiltsje",
+                                   phone="0612345678", consent=True, participant=resident)
+
     erasure, _ = services.request_erasure(coordinator, resident, reason="verzoek")
     services.erase_participant(second_coordinator, erasure)
 
@@ -31,3 +38,6 @@ def test_erasure_clears_route_reasons_change_wish_history_and_deletes_stories(
     assert list(ChangeWishNote.objects.filter(change_wish=wish).values_list("text", flat=True)) == [""]
     assert HelpRequest.objects.get(pk=request.pk).external_id is None
     assert list(Story.objects.all()) == [anonymous]
+    referral.refresh_from_db()
+    assert referral.note == ""
+    assert not Signup.objects.filter(pk=signup.pk).exists()
