@@ -316,6 +316,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Every minute (issue 10): reports queued without a task are sent again, renders whose worker
     # died (running longer than CELERY_TASK_TIME_LIMIT) are taken over.
+    # Every minute: flyers queued without a task are sent again, renders whose worker died are taken over.
+    "offers-sweep-flyers": {
+        "task": "offers.tasks.sweep_flyers",
+        "schedule": crontab(),
+    },
     "reporting-sweep-reports": {
         "task": "reporting.tasks.sweep_reports",
         "schedule": crontab(),
@@ -329,6 +334,11 @@ CELERY_BEAT_SCHEDULE = {
     "participants-apply-retention": {
         "task": "participants.tasks.apply_retention",
         "schedule": crontab(minute=40, hour=2),
+    },
+    # Nightly, 02:50: sign-ups from the group finder past SIGNUP_RETENTION_DAYS are deleted.
+    "offers-remove-old-signups": {
+        "task": "offers.tasks.remove_old_signups",
+        "schedule": crontab(minute=50, hour=2),
     },
 }
 
@@ -345,6 +355,9 @@ BUNDLE_THRESHOLD = env_int("BUNDLE_THRESHOLD", 3)
 # (a whole group may fill it in over one Wi-Fi); counted in the cache, fail-soft.
 SURVEY_RATE_LIMIT = env_int("SURVEY_RATE_LIMIT", 30)
 SURVEY_RATE_WINDOW = env_int("SURVEY_RATE_WINDOW", 900)
+# Sign-ups from the public group finder (/aanbod/) are deleted this many days after they came in when
+# nobody called back, and this many days after they were handled otherwise (docs/privacy.md).
+SIGNUP_RETENTION_DAYS = env_int("SIGNUP_RETENTION_DAYS", 30)
 
 # Retention (docs/privacy.md): residents without activity get an erasure request after this many
 # months (two coordinators confirm it); short session notes are blanked after this many months.

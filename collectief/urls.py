@@ -30,6 +30,7 @@ urlpatterns = [
     path("deelnemers/", include("participants.urls")),
     path("", include("pathway.urls")),  # /ondersteuningsvragen/ and /collectieven/bundelen/
     path("", include("outcomes.urls")),  # a group's survey, /ervaringen/, the public /vragenlijst/<token>/
+    path("", include("offers.urls")),  # /sociale-kaart/, the public /aanbod/, flyers, referrals
     path("collectieven/", include("groups.urls")),
     path("rapportage/", include("reporting.urls")),
     path("importeren/", include("imports.urls")),

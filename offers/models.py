@@ -241,3 +241,60 @@ class Referral(models.Model):
 
     def __str__(self):
         return f"{self.participant} → {self.offer}"
+
+
+class Flyer(models.Model):
+    """The printable one-page PDF of an offer, with a QR code to its public page (issue 13).
+
+    Rendered in the Celery worker with the guarantees of the quarterly reports (offers/flyer.py):
+    claimed with a conditional UPDATE, stored with its SHA-256, a visible waiting state while the
+    broker is down, a sweeper for renders that wait without a task or lost their worker. It holds no
+    personal data: only what the offer says about itself.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Being made")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    offer = models.OneToOneField(Offer, on_delete=models.CASCADE, related_name="flyer", verbose_name=_("offer"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    file = models.FileField(_("PDF"), upload_to="flyers/%Y/", blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    # The address the QR code opens, built from the staff member's request when it was asked for
+    # (the worker has no request to build an absolute URL from).
+    public_url = models.URLField(_("address of the public page"), max_length=500, blank=True)
+    # SHA-256 of what the flyer shows of the offer when it was rendered: a different value now
+    # means the offer changed since and the flyer should be made again.
+    facts_sha256 = models.CharField(max_length=64, blank=True)
+    rendered_at = models.DateTimeField(_("made at"), null=True, blank=True)
+    # When it entered "queued" or "running" (the sweeper's clock), and which task claimed it.
+    render_started_at = models.DateTimeField(null=True, blank=True)
+    render_task_id = models.CharField(max_length=255, blank=True)
+    # How often a worker actually rendered it: proves that a task sent twice renders once.
+    render_count = models.PositiveIntegerField(default=0)
+    # While queued: why it waits (offers.flyer.QUEUE_BROKER_DOWN / QUEUE_REQUEUED); when failed: the error.
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("flyer")
+        verbose_name_plural = _("flyers")
+
+    def __str__(self):
+        return f"Flyer {self.offer}"
+
+    @property
+    def is_rendering(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def has_file(self) -> bool:
+        return self.status == self.Status.DONE and bool(self.file)
+
+    def is_stuck(self, now: datetime.datetime, after: datetime.timedelta) -> bool:
+        """Queued or running for longer than ``after``: its task or its worker was lost."""
+        return self.is_rendering and (self.render_started_at is None or self.render_started_at < now - after)

@@ -270,12 +270,33 @@ def _without_domain(board_) -> int:
 
 
 def partner_offers(bundle) -> list:
-    """Offers of partner organisations that fit a bundle: none yet.
-
-    Extension point for issue 13 (the sociale kaart): return objects with ``name``, ``organisation``,
-    ``when`` and ``url``; the board lists them under "what already exists", after the groups.
+    """Running offers of partner organisations and residents' own initiatives that fit a bundle (the
+    sociale kaart, issue 13): the bundle's life domain (any, in the mixed view), in the bundle's wijk
+    or municipality-wide; for a municipality-wide bundle every such offer of the municipality. One
+    query. Each has ``name``, ``organisation``, ``when``, ``wijk``, ``quadrant_label`` and ``url``; the
+    board lists them under "what already exists", after our own groups (which are not repeated here).
     """
-    return []
+    from django.db.models import Q
+
+    from offers import queries
+    from offers.models import Offer
+
+    offers = Offer.objects.active().filter(
+        municipality=bundle.municipality_id, source__in=[Offer.Source.PARTNER, Offer.Source.INITIATIVE],
+    )
+    if bundle.domain is not None:
+        offers = offers.filter(pk__in=Offer.life_domains.through.objects.filter(
+            lifedomain=bundle.domain.pk).values("offer_id"))
+    if bundle.wijk_id is not None:
+        offers = offers.filter(Q(neighbourhood=bundle.wijk_id) | Q(neighbourhood__isnull=True))
+    found = list(offers.select_related("partner", "neighbourhood").order_by("name", "pk"))
+    for offer in found:
+        offer.organisation = offer.partner.name if offer.partner_id else _("Residents' own initiative")
+        offer.when = queries.when_text(offer)
+        offer.wijk = offer.neighbourhood.name if offer.neighbourhood_id else _("Municipality-wide")
+        offer.quadrant_label = queries.QUADRANT_LABELS[offer.quadrant]
+        offer.url = reverse("offers:offer_detail", args=[offer.pk])
+    return found
 
 
 def _act(request, form, choice):

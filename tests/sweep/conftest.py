@@ -12,6 +12,9 @@ from types import SimpleNamespace
 import pytest
 
 from groups.models import Attendance, Session
+from offers.models import Offer, Partner, Referral, Signup
+from outcomes.models import Story
+from participants.models import Measurement
 from reporting import services
 from reporting.models import QuarterlyReport
 from tests.factories import (
@@ -85,7 +88,28 @@ def _build_team(team, neighbourhood, people, group_name, facilitator):
         change_wish=ChangeWishFactory(participant=first),
         help_request=HelpRequestFactory(participant=first, date=D(2024, 3, 1)),
         individual_support=IndividualSupportFactory(participant=first),
+        measurement=Measurement.objects.create(participant=first, date=D(2024, 3, 1), moment="start",
+                                               filled_by="together", **dict.fromkeys(Measurement.DIMENSIONS, 5)),
+        story=Story.objects.create(group=group, participant=first, display_name="Verzonnen", text="Fijn.",
+                                   date=D(2024, 7, 9)),
     )
+
+
+def _build_offers(side, team, facilitator):
+    """The sociale kaart (issue 13): a public partner offer, its partner, a sign-up from the group finder
+    and a referral of the team's first resident; names that occur nowhere else."""
+    municipality = team.municipality
+    side.partner = Partner.objects.create(municipality=municipality, name=f"Buurtpartner {municipality.name}")
+    side.offer = Offer.objects.create(
+        municipality=municipality, source=Offer.Source.PARTNER, partner=side.partner, is_public=True,
+        name=f"Taalcafé {municipality.name}", led_by=Offer.LedBy.VOLUNTEERS, owner=facilitator,
+        owner_consent_on=D(2024, 1, 2), last_checked_on=D(2024, 1, 2),
+    )
+    # On the partner's offer its owner handles (a sign-up on a group would add a view event to the group page).
+    side.signup = Signup.objects.create(offer=side.offer, first_name="Proefaanmelder", phone="0600000000",
+                                        consent=True)
+    side.referral = Referral.objects.create(participant=side.people[0], offer=side.offer, date=D(2024, 3, 1),
+                                            referred_by=facilitator)
 
 
 @pytest.fixture
@@ -97,6 +121,8 @@ def world(municipality, other_municipality, neighbourhood, team_a, team_b, worke
     other_neighbourhood = NeighbourhoodFactory(municipality=other_municipality, name="Tjalleberd")
     a = _build_team(team_a, neighbourhood, TEAM_A_PEOPLE, TEAM_A_GROUP, worker)
     b = _build_team(team_b, other_neighbourhood, TEAM_B_PEOPLE, TEAM_B_GROUP, outsider)
+    _build_offers(a, team_a, worker)
+    _build_offers(b, team_b, outsider)
 
     approved = services.prepare_report(municipality, 2024, 3, coordinator)
     assert services.render_report_now(approved.pk)
@@ -116,7 +142,14 @@ def world(municipality, other_municipality, neighbourhood, team_a, team_b, worke
             "change_wish": side.change_wish.pk,
             "help_request": side.help_request.pk,
             "individual_support": side.individual_support.pk,
+            "measurement": side.measurement.pk,
+            "story": side.story.pk,
             "report": report.pk,
+            "offer": side.offer.pk,
+            "partner": side.partner.pk,
+            "municipality": side.partner.municipality_id,
+            "signup": side.signup.pk,
+            "referral": side.referral.pk,
         }
 
     return SimpleNamespace(

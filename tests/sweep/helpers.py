@@ -30,13 +30,17 @@ class Route:
 
     def kind(self, param: str) -> str:
         """What kind of object an ``<int:...>`` parameter names."""
+        if param == "pk" and self.namespace == "offers":
+            return "partner" if self.name.startswith("offers:partner") else "offer"
         if param == "pk":
             return {
                 "participants": "participant", "groups": "group", "reporting": "report", "pathway": "help_request",
             }[self.namespace]
         if param == "item_pk":
             return self.defaults.get("section", "change_wish")
-        return {"enrolment_pk": "enrolment", "session_pk": "session", "group_pk": "group"}[param]
+        return {"enrolment_pk": "enrolment", "session_pk": "session", "group_pk": "group", "story_pk": "story",
+                "measurement_pk": "measurement", "municipality_pk": "municipality", "offer_pk": "offer",
+                "signup_pk": "signup", "participant_pk": "participant", "referral_pk": "referral"}[param]
 
     @property
     def is_delete(self) -> bool:
@@ -146,6 +150,9 @@ def garbage_value(flavour: str, name: str, world) -> str:
         ("facilitators", places[3].pk),
         ("group", b["group"]),
         ("session", b["session"]),
+        ("partner", b["partner"]),
+        ("offer", b["offer"]),
+        ("owner", places[3].pk),
     ):
         if key in name:
             return str(value)

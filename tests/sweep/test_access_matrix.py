@@ -25,7 +25,7 @@ from .test_privacy import leaked, text_of
 
 # Pages that answer 404 when there is nothing to show yet, whoever asks (a draft without a PDF,
 # no import run in this session).
-NOTHING_YET = {"reporting:report_pdf", "reporting:report_csv", "importer:status"}
+NOTHING_YET = {"reporting:report_pdf", "reporting:report_csv", "importer:status", "offers:flyer_pdf"}
 # Pages any logged-in user may open; every other page declares the roles it needs.
 ANY_USER = {"home", "landing", "password_change", "password_change_done"}
 PUBLIC = {"login", "password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete",
@@ -34,6 +34,10 @@ PUBLIC = {"login", "password_reset", "password_reset_done", "password_reset_conf
 # token gets a friendly 404 page, for everyone.
 PUBLIC_BY_TOKEN = {"outcomes:public_survey", "outcomes:public_thanks"}
 PUBLIC |= PUBLIC_BY_TOKEN
+# The group finder for residents (/aanbod/, offers/views_public.py): no login; an offer that is not
+# public in the municipality named is a friendly 404, for everyone.
+PUBLIC |= {"offers:finder", "offers:finder_municipality", "offers:public_offer", "offers:signup",
+           "offers:signup_thanks"}
 
 
 def _personas(world, request):
@@ -110,7 +114,7 @@ def test_every_url_answers_every_persona_as_the_access_rules_say(persona, world,
             continue
         for variant in (["own", "other"] if route.params and any(c == "int" for c, _ in route.params) else ["none"]):
             if variant != "none" and route.namespace not in (
-                "participants", "groups", "reporting", "pathway", "outcomes",
+                "participants", "groups", "reporting", "pathway", "outcomes", "offers",
             ):
                 continue
             path = fill(route, variant, world.ids)

@@ -145,6 +145,8 @@ PERSONAL_PAGES = [
      "participants.participant", "participant"),
     # The weighing page of a help request: audited as a view of the resident it belongs to.
     ("pathway:request", lambda w: [w.ids["own"]["help_request"]], "participants.participant", "participant"),
+    # Positive Health: audited as measurement.viewed against the resident.
+    ("participants:positive_health", lambda w: [w.ids["own"]["participant"]], "participants.participant", -1),
 ]
 
 
@@ -165,7 +167,7 @@ def test_every_page_with_personal_data_is_audited_as_a_view(persona, request, wo
     # Generic: any page (or htmx fragment) that shows a team A name writes a view event.
     names = world.team_a_names
     for route in all_routes():
-        if route.namespace not in ("participants", "groups", "pathway", "reporting", "") or route.is_delete:
+        if route.namespace not in ("participants", "groups", "pathway", "reporting", "offers", "") or route.is_delete:
             continue
         path = fill(route, "own" if route.params else "none", world.ids)
         for headers, query in (({}, ""), (HTMX, "?q=zwaan")):
