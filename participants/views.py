@@ -113,7 +113,10 @@ def participant_list(request):
 
 @access.registration_required
 def participant_create(request):
-    form = ParticipantCreateForm(request.POST if request.method == "POST" else None, user=request.user)
+    # A first contact (a sign-up from the group finder) may bring a first name and a phone number.
+    initial = {k: request.GET[k][:100] for k in ("first_name", "phone", "email") if request.GET.get(k)}
+    form = ParticipantCreateForm(request.POST if request.method == "POST" else None, user=request.user,
+                                 initial=initial)
     duplicates = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
