@@ -3,8 +3,10 @@
 Included at the root of collectief/urls.py; each module's paths carry their own prefixes.
 """
 
-from . import urls_health, urls_stories, urls_survey
+from . import urls_answers, urls_health, urls_stories, urls_survey
 
 app_name = "outcomes"
 
-urlpatterns = urls_survey.urlpatterns + urls_stories.urlpatterns + urls_health.urlpatterns
+urlpatterns = (
+    urls_survey.urlpatterns + urls_answers.urlpatterns + urls_stories.urlpatterns + urls_health.urlpatterns
+)
