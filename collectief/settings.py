@@ -129,6 +129,19 @@ DATABASES["default"]["OPTIONS"] = {
     "connect_timeout": env_int("DB_CONNECT_TIMEOUT", 5),
     "options": f"-c statement_timeout={env_int('DB_STATEMENT_TIMEOUT_MS', 15000)}",
 }
+# Optional streaming replica (issue 14, docs/deployment.md): the dashboard and the report figures
+# read from it when it has replayed what the primary committed (waiting at most
+# DATABASE_REPLICA_MAX_LAG seconds), otherwise from the primary; see collectief/db_router.py.
+# Same options as the primary but a short connect timeout; tests use the primary for it (MIRROR).
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+DATABASE_REPLICA_MAX_LAG = float(env_str("DATABASE_REPLICA_MAX_LAG", "") or 0.5)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {
+        **dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60)),
+        "OPTIONS": {**DATABASES["default"]["OPTIONS"], "connect_timeout": min(env_int("DB_CONNECT_TIMEOUT", 5), 2)},
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["collectief.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from kombu.exceptions import OperationalError as BrokerError
 
+from collectief.db_router import read_from_replica
 from collectief.models import EndReason, GroupKind, LifeDomain, Membership, Municipality, log_event
 from groups.models import Enrolment, Group
 
@@ -73,6 +74,7 @@ class ReportError(Exception):
 # --- Figures -------------------------------------------------------------------------------------
 
 
+@read_from_replica()  # the figures' reads from the streaming replica when it has caught up (collectief/db_router.py)
 def build_figures(report: QuarterlyReport) -> dict:
     """The figures that go OUT with the report: all small-number protected, JSON-serialisable.
 

@@ -23,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from collectief import access
+from collectief.db_router import read_from_replica
 from collectief.models import log_event
 from groups.models import Group
 
@@ -54,6 +55,7 @@ def _twelve_months_to(end: datetime.date) -> Period:
 @access.report_management_required
 @never_cache  # every reporting page and download: never kept by a browser or proxy (Cache-Control: no-store)
 @require_GET
+@read_from_replica()  # reads from the streaming replica when it has caught up (collectief/db_router.py)
 def dashboard(request):
     """The coordinator's dashboard: real (unsuppressed) numbers of one municipality and period."""
     municipalities = access.managed_municipalities(request.user).order_by("name")

@@ -161,3 +161,39 @@ def test_docker_compose_publishes_the_web_port_from_port():
     compose = yaml.safe_load((BASE / "docker-compose.yml").read_text())
     assert compose["services"]["web"]["ports"] == ["${PORT:-8000}:8000"]
     assert "--bind 0.0.0.0:8000" in compose["services"]["web"]["command"]
+
+
+def test_docker_compose_workers_scale_and_share_media_with_web_and_beat_runs_once():
+    compose = yaml.safe_load((BASE / "docker-compose.yml").read_text())
+    services = compose["services"]
+    worker = services["worker"]
+    # `docker compose up --scale worker=N`: nothing that must be unique per container.
+    for key in ("container_name", "ports", "hostname"):
+        assert key not in worker, key
+    assert "deploy" not in services["beat"] or services["beat"]["deploy"].get("replicas", 1) == 1
+    # Workers render the PDFs the web nodes serve: the same media volume at the same MEDIA_ROOT.
+    for name in ("web", "worker"):
+        assert "media:/data/media" in services[name]["volumes"]
+        assert services[name]["environment"]["MEDIA_ROOT"] == "/data/media"
+        assert services[name]["environment"]["DATABASE_REPLICA_URL"] == "${DATABASE_REPLICA_URL:-}"
+    deployment = (BASE / "docs" / "deployment.md").read_text()
+    assert "--scale worker=" in deployment and "DATABASE_REPLICA_URL" in deployment
+
+
+def test_the_replica_is_configured_only_when_its_url_is_set_and_never_migrated():
+    code = (
+        "from django.conf import settings; import django; django.setup(); "
+        "from django.db import router; "
+        "print(sorted(settings.DATABASES), settings.DATABASE_ROUTERS, "
+        "settings.DATABASES.get('replica', {}).get('OPTIONS', {}).get('connect_timeout'), "
+        "router.allow_migrate('replica', 'groups'), router.allow_migrate('default', 'groups'))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "collectief.settings"}
+    env.pop("DATABASE_REPLICA_URL", None)
+    without = subprocess.run([sys.executable, "-c", code], cwd=BASE, env=env, capture_output=True, text=True)
+    assert without.stdout.split() == ["['default']", "[]", "None", "True", "True"], without.stderr
+    env["DATABASE_REPLICA_URL"] = "postgres://reader@replica.example:5432/collectief"
+    with_replica = subprocess.run([sys.executable, "-c", code], cwd=BASE, env=env, capture_output=True, text=True)
+    assert with_replica.stdout.split() == [
+        "['default',", "'replica']", "['collectief.db_router.ReplicaRouter']", "2", "False", "True"
+    ], with_replica.stderr
