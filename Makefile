@@ -1,4 +1,4 @@
-.PHONY: run test setup lint migrations-check bench messages clean
+.PHONY: run test setup lint migrations-check bench loadtest messages clean
 
 PY := .venv/bin/python
 
@@ -20,9 +20,13 @@ lint:           ## ruff: style, Django and timezone rules, and at most 12 branch
 migrations-check:
 	$(PY) manage.py makemigrations --check --dry-run
 
-bench:          ## speed goals of DESIGN.md on a large generated data set
+bench:          ## speed goals of DESIGN.md on a generated data set: SIZE=1m (default), 10m, national or tiny
 	scripts/setup.sh
-	DEBUG=true $(PY) scripts/bench.py
+	DEBUG=true $(PY) scripts/bench.py --size $(or $(SIZE),1m)
+
+loadtest:       ## 50 social workers logging sessions against gunicorn for DURATION seconds (default 300)
+	scripts/setup.sh
+	$(PY) scripts/loadtest.py --duration $(or $(DURATION),300)
 
 messages:       ## refresh the Dutch catalogue after changing UI strings
 	$(PY) scripts/i18n.py
