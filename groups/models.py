@@ -704,7 +704,15 @@ class Session(models.Model):
                 unique_fields=["session", "participant"],
                 update_fields=["status"],
             )
-        registration_changed.send(sender=Attendance)
+        registration_changed.send(sender=Attendance, **self._figure_scope())
+
+    def _figure_scope(self) -> dict:
+        """What this session's attendance touches, for the figure cache (reporting/cache.py): its
+        municipality and date, from the group and team already loaded (no query), else its id."""
+        group = self.group if Session.group.is_cached(self) else None
+        if group is not None and Group.team.is_cached(group):
+            return {"scopes": [(group.team.municipality_id, self.date)]}
+        return {"sessions": [self.pk]}
 
 
 class Attendance(models.Model):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from collectief.audit import residents_shown
 from collectief.models import EndReason, log_event
+from collectief.signals import registration_changed
 from collectief.validators import show_date, validate_at_most_a_year_ahead
 from participants.models import ChangeWish, Consent, HelpRequest, Participant
 from participants.services import (
@@ -580,6 +581,10 @@ def _save_session(user, session, is_new, fields, version=None):
         raise StaleSession(Session.objects.filter(pk=session.pk).first())
     session.updated_at = values["updated_at"]
     session.version = (session.version if version is None else version) + 1
+    if "date" in fields:
+        # A session moved to another day (and maybe quarter): its old day is not known here, so
+        # every cached figure is refreshed (an UPDATE sends no post_save; reporting/cache.py).
+        registration_changed.send(sender=Session)
 
 
 def _walk_in(user, session, participant, statuses) -> Participant:

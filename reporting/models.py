@@ -173,3 +173,27 @@ class QuarterlyReport(models.Model):
             and self.render_started_at is not None
             and now - self.render_started_at > after
         )
+
+
+class FigureVersion(models.Model):
+    """The version of the cached dashboard figures of one municipality from one quarter on
+    (reporting/cache.py, docs/performance.md "Figures that survive a save").
+
+    A committed write bumps the row of the municipality and quarter its dates fall in; the row of
+    ``quarter_start`` 0001-01-01 stands for "every quarter of the municipality" (a group or a
+    resident changed). ``version`` is a value of the sequence ``reporting_figure_version_seq``:
+    never taken twice, so a set of versions once seen never comes back.
+    """
+
+    municipality_id = models.BigIntegerField()
+    quarter_start = models.DateField()
+    version = models.BigIntegerField()
+
+    class Meta:
+        db_table = "reporting_figure_version"
+        constraints = [
+            models.UniqueConstraint(fields=["municipality_id", "quarter_start"], name="figure_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id} {self.quarter_start}: {self.version}"
