@@ -10,6 +10,7 @@ from . import accounts, audit_views, views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("", include("collectief.offline")),  # /sw.js and the offline roll call (collectief/offline.py)
     path("", groups_views.start, name="home"),
     path("welkom/", views.landing, name="landing"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

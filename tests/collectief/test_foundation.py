@@ -24,7 +24,7 @@ def test_healthz_answers_503_when_redis_is_unreachable(client, db, settings):
     assert body["redis"].startswith("error")
 
 
-PUBLIC_PATHS = ["/login/", "/healthz", "/wachtwoord/vergeten/"]
+PUBLIC_PATHS = ["/login/", "/healthz", "/wachtwoord/vergeten/", "/sw.js"]  # /sw.js: issue 15, no personal data
 # The rest of the password-reset flow is public too (it starts from an email link).
 PASSWORD_RESET_PATHS = ["/wachtwoord/verstuurd/", "/wachtwoord/klaar/"]
 

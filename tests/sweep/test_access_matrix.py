@@ -30,6 +30,7 @@ NOTHING_YET = {"reporting:report_pdf", "reporting:report_csv", "importer:status"
 ANY_USER = {"home", "landing", "password_change", "password_change_done"}
 PUBLIC = {"login", "password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete",
           "set_language", "healthz", "logout"}
+PUBLIC |= {"service_worker"}  # /sw.js: the offline roll call's service worker, no personal data
 # Public pages named by a token (the survey link residents open without an account): an unknown
 # token gets a friendly 404 page, for everyone.
 PUBLIC_BY_TOKEN = {"outcomes:public_survey", "outcomes:public_thanks"}
