@@ -351,7 +351,7 @@ def start_gunicorn(port: int, args, url: str) -> subprocess.Popen:
 
 
 def collect_static() -> None:
-    """The production settings serve static files through whitenoise's manifest: build it once."""
+    """The production settings serve static files through whitenoise's manifest: keep it current."""
     # Always: a manifest from an older checkout lacks newer files, and production settings refuse
     # a page whose static file is not in it (collectstatic only copies what changed).
     from django.core.management import call_command
