@@ -585,7 +585,11 @@ class Session(models.Model):
         HELD = "held", _("Held")
         CANCELLED = "cancelled", _("Cancelled")
 
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("group"))
+    # No index of its own: unique_session_slot (group, date, start time) starts with it and lets the
+    # KPI set read a group's sessions of a period as one range.
+    group = models.ForeignKey(
+        Group, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("group"), db_index=False
+    )
     date = models.DateField(_("date"), validators=[validate_plausible_date, validate_at_most_a_year_ahead])
     start_time = models.TimeField(_("start time"))
     duration_minutes = models.PositiveSmallIntegerField(
@@ -721,7 +725,8 @@ class Attendance(models.Model):
         ABSENT = "absent", _("Absent")
         EXCUSED = "excused", _("Excused")
 
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="attendances")
+    # No index of its own: unique_attendance (session, participant) starts with it.
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="attendances", db_index=False)
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="attendances")
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PRESENT)
 
@@ -729,7 +734,9 @@ class Attendance(models.Model):
         verbose_name = _("attendance")
         verbose_name_plural = _("attendance")
         constraints = [
-            models.UniqueConstraint(fields=["session", "participant"], name="unique_attendance"),
+            # INCLUDE status: the KPI set reads a period's marks by an index-only scan of this
+            # index (docs/performance.md); it also serves every lookup by session.
+            models.UniqueConstraint(fields=["session", "participant"], name="unique_attendance", include=["status"]),
         ]
         indexes = [models.Index(fields=["participant", "status"])]
 

@@ -40,6 +40,7 @@ import hashlib
 import logging
 import threading
 import time
+from array import array
 
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
@@ -400,8 +401,64 @@ def _cached_many(name: str, municipality, periods, compute) -> list:
     return [found[key] for key in keys]
 
 
+def _earlier_in_year(municipality, period):
+    """The residents present at a counting session of the municipality from 1 January to the day
+    before P starts (the part of the year to date before P), through the cache; None when there is
+    no such part or the cache fails (compute_kpis then computes it in its own statement).
+
+    Kept like a figure of the period that ends the day before P: its key holds the versions of the
+    quarters up to that day, so a save in P leaves it cached and a correction before P refreshes it.
+    Only resident ids are kept (no name or other detail), for at most TIMEOUT seconds.
+    """
+    before = kpi.year_to_date_before(period)
+    if before is None or _resting():
+        return None
+    start, end = before
+    mid = getattr(municipality, "pk", municipality)
+    key = f"reporting:present:{mid}:{start.isoformat()}:{end.isoformat()}:{_version_tag(_versions(mid), end)}"
+    try:
+        found = cache.get(key)
+    except CACHE_ERRORS as exc:
+        _failed(exc)
+        return None
+    except Exception:  # noqa: BLE001 - the dashboard must not fail because of the cache
+        logger.exception("Could not read the KPI cache")
+        return None
+    if found is not None:
+        return array("q", found)
+    ids = kpi.present_residents(mid, start, end)
+    try:
+        cache.set(key, array("q", ids).tobytes(), TIMEOUT)
+    except CACHE_ERRORS as exc:
+        _failed(exc)
+    except Exception:  # noqa: BLE001
+        logger.exception("Could not store figures in the KPI cache")
+    return ids
+
+
+def compute_kpis(municipality, period) -> dict:
+    """The KPI set as the dashboard computes it: like ``kpi.compute_kpis``, with the part of the
+    year to date before P read from the cache (the closed quarters are not scanned again after a
+    save in P). Reports never come here: they compute everything from the database."""
+    return kpi.compute_kpis(municipality, period, earlier_in_year=_earlier_in_year(municipality, period))
+
+
 def cached_kpis(municipality, period) -> dict:
-    return _cached_many("kpis", municipality, [period], lambda periods: [kpi.compute_kpis(municipality, period)])[0]
+    return _cached_many("kpis", municipality, [period], lambda periods: [compute_kpis(municipality, period)])[0]
+
+
+def cached_quality(municipality, period, teams=None) -> dict:
+    """The dashboard's data-quality panel (reporting/quality.py), kept like a figure of the period:
+    its lists depend on the municipality's groups, sessions and attendance up to P's end only.
+    ``teams`` (the user's own, issue 9) is part of the key. Holds group and session rows (names,
+    dates, team), never a resident."""
+    from . import quality
+
+    scope = "all" if teams is None else ",".join(str(getattr(team, "pk", team)) for team in sorted(
+        teams, key=lambda team: getattr(team, "pk", team)))
+    name = f"quality:{hashlib.sha256(scope.encode()).hexdigest()[:16]}"
+    return _cached_many(name, municipality, [period],
+                        lambda periods: [quality.data_quality(municipality, period, teams=teams)])[0]
 
 
 def cached_trend(municipality, periods) -> list[dict]:

@@ -13,6 +13,7 @@ anything leaves the organisation.
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connection
 from django.db.models import (
     Aggregate,
     Count,
@@ -121,111 +122,213 @@ def _ratio(numerator: int, denominator: int | None) -> float | None:
     return round(numerator / denominator, 4)
 
 
-def _individual_participants(municipality_id: int, period: Period):
-    """Ids of residents of the municipality (by their team) with individual support overlapping P."""
-    return (
-        IndividualSupport.objects.filter(
-            Q(end_date__isnull=True) | Q(end_date__gte=period.start),
-            participant__team__municipality_id=municipality_id,
-            start_date__lte=period.end,
-        )
-        .values("participant_id")
-    )
+# The period's attendance figures in ONE statement (docs/performance.md, "The KPI set in one pass").
+# Every figure built on attendance rows — per group, the totals, by life domain, by neighbourhood,
+# the year to date — used to scan the period's rows again (five scans, each about as long as the
+# bare count(DISTINCT participant)); here the rows are read once, reduced to one row per
+# (resident, group) with their marks (``pg``), and every breakdown is computed from that small set.
+# Table names come from the models; the values are parameters.
+_ONE_PASS = """
+WITH grp AS MATERIALIZED (
+    SELECT g.id, g.kind_id = ANY(%(counting)s) AS counts, g.handed_over_on
+    FROM {group} g
+    WHERE g.team_id = ANY(ARRAY(SELECT id FROM {team} WHERE municipality_id = %(mid)s))
+), sess AS MATERIALIZED (
+    -- per group a range scan of the (group, date, start time) index: the sessions that count
+    SELECT s.id, s.group_id, s.head_count
+    FROM grp g CROSS JOIN LATERAL (
+        SELECT s.id, s.group_id, s.head_count FROM {session} s
+        WHERE s.group_id = g.id AND s.date BETWEEN %(start)s AND %(end)s AND s.status = %(held)s
+          AND (g.handed_over_on IS NULL OR s.date < g.handed_over_on)
+        OFFSET 0) s
+), pg AS MATERIALIZED (
+    -- the one pass over the attendance rows (an index-only scan of unique_attendance)
+    SELECT a.participant_id, s.group_id,
+           count(*) FILTER (WHERE a.status = %(present)s) AS present, count(*) AS recorded
+    FROM sess s JOIN {attendance} a ON a.session_id = s.id
+    GROUP BY a.participant_id, s.group_id
+), cpg AS MATERIALIZED (
+    SELECT pg.* FROM pg JOIN grp ON grp.id = pg.group_id WHERE grp.counts
+), collective AS MATERIALIZED (
+    SELECT DISTINCT participant_id FROM cpg WHERE present > 0
+), individual AS MATERIALIZED (
+    SELECT DISTINCT i.participant_id FROM {support} i JOIN {participant} p ON p.id = i.participant_id
+    WHERE i.start_date <= %(end)s AND (i.end_date IS NULL OR i.end_date >= %(start)s)
+      AND p.team_id = ANY(ARRAY(SELECT id FROM {team} WHERE municipality_id = %(mid)s))
+)
+SELECT 'g' AS part, g.id::text AS key, g.name, g.kind_id AS kind, hood.name AS hood,
+       sg.sessions AS n1, sg.walk_ins AS n2, pgg.participants AS n3, pgg.present AS n4, pgg.recorded AS n5
+FROM (SELECT group_id, count(*) AS sessions, sum(head_count)::bigint AS walk_ins FROM sess GROUP BY group_id) sg
+JOIN {group} g ON g.id = sg.group_id
+LEFT JOIN {neighbourhood} hood ON hood.id = g.neighbourhood_id
+LEFT JOIN (SELECT group_id, count(*) FILTER (WHERE present > 0) AS participants,
+                  sum(present)::bigint AS present, sum(recorded)::bigint AS recorded
+           FROM pg GROUP BY group_id) pgg ON pgg.group_id = sg.group_id
+UNION ALL
+SELECT 't', NULL, NULL, NULL, NULL, (SELECT count(*) FROM collective),
+       (SELECT count(*) FROM collective WHERE participant_id IN (SELECT participant_id FROM individual)),
+       (SELECT count(*) FROM individual), sum(present)::bigint, sum(recorded)::bigint
+FROM cpg
+UNION ALL
+SELECT 'y', NULL, NULL, NULL, NULL, count(*), NULL, NULL, NULL, NULL
+FROM (SELECT participant_id FROM collective UNION {earlier}) ytd
+UNION ALL
+SELECT 'd', lifedomain_id, NULL, NULL, NULL, count(*), NULL, NULL, NULL, NULL
+FROM (SELECT DISTINCT gld.lifedomain_id, cpg.participant_id
+      FROM cpg JOIN {group_domains} gld ON gld.group_id = cpg.group_id WHERE cpg.present > 0) d
+GROUP BY lifedomain_id
+UNION ALL
+SELECT 'n', NULL, NULL, NULL, n.name, count(*), NULL, NULL, NULL, NULL
+FROM {participant} p LEFT JOIN {neighbourhood} n ON n.id = p.neighbourhood_id
+WHERE p.id = ANY(ARRAY(SELECT participant_id FROM collective))
+GROUP BY n.name
+"""
+
+# The residents present at a counting session of M in a date range: the year to date before P
+# (``earlier`` of the one pass), or a period's distinct residents for the dashboard's cache.
+_PRESENT_IN_RANGE = """
+SELECT a.participant_id FROM {attendance} a
+JOIN {session} s ON s.id = a.session_id
+JOIN {group} g ON g.id = s.group_id
+WHERE g.team_id = ANY(ARRAY(SELECT id FROM {team} WHERE municipality_id = %(mid)s))
+  AND g.kind_id = ANY(%(counting)s)
+  AND s.status = %(held)s AND s.date BETWEEN %(range_start)s AND %(range_end)s
+  AND (g.handed_over_on IS NULL OR s.date < g.handed_over_on)
+  AND a.status = %(present)s
+"""
 
 
-def compute_kpis(municipality, period: Period) -> dict:
-    """Return the KPI set (exactly ``KPI_KEYS``, JSON-serialisable) for a municipality and period."""
+def _tables() -> dict:
+    from collectief.models import Neighbourhood, Team
+    from participants.models import Participant
+
+    return {
+        "group": Group._meta.db_table,
+        "team": Team._meta.db_table,
+        "session": Session._meta.db_table,
+        "attendance": Attendance._meta.db_table,
+        "support": IndividualSupport._meta.db_table,
+        "participant": Participant._meta.db_table,
+        "neighbourhood": Neighbourhood._meta.db_table,
+        "group_domains": Group.life_domains.through._meta.db_table,
+    }
+
+
+def year_to_date_before(period: Period) -> tuple[datetime.date, datetime.date] | None:
+    """The part of the year to date that lies before P (1 January up to the day before P starts),
+    or None when there is none: P starts on 1 January, or P starts in an earlier year (then the
+    year to date is a part of P, computed apart)."""
+    year_start = datetime.date(period.end.year, 1, 1)
+    if period.start <= year_start:
+        return None
+    return year_start, period.start - datetime.timedelta(days=1)
+
+
+def present_residents(municipality, start: datetime.date, end: datetime.date, counting=None) -> list[int]:
+    """Ids of the residents present at a counting session of the municipality in [start, end]
+    (distinct, sorted): what ``compute_kpis`` accepts as ``earlier_in_year``. One query."""
+    counting = list(counting_kinds()) if counting is None else list(counting)
+    sql = f"SELECT DISTINCT participant_id FROM ({_PRESENT_IN_RANGE.format(**_tables())}) x ORDER BY 1"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {**_statuses(), "mid": _municipality_id(municipality), "counting": counting,
+                             "range_start": start, "range_end": end})
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _statuses() -> dict:
+    return {"held": Session.Status.HELD, "present": Attendance.Status.PRESENT}
+
+
+def _attendance_figures(mid: int, period: Period, counting: list[str], earlier_in_year) -> dict:
+    """The one pass (``_ONE_PASS``): one query, one row per active group plus a handful."""
+    params = {**_statuses(), "mid": mid, "start": period.start, "end": period.end, "counting": counting}
+    before = year_to_date_before(period)
+    ytd_apart = before is None and period.start < datetime.date(period.end.year, 1, 1)
+    if before is None:
+        # P starts on 1 January (the year to date is P's residents), or P reaches into an earlier
+        # year (its year to date is the part of P from 1 January, counted apart below).
+        earlier = "SELECT 1 WHERE false"
+    else:
+        # Two statements are faster than one here: inside the one pass PostgreSQL plans the scan
+        # of the months before P badly (a hash over every session of the year).
+        if earlier_in_year is None:
+            earlier_in_year = present_residents(mid, *before, counting)
+        earlier = "SELECT unnest(%(earlier)s::bigint[])"
+        # One array literal, not a list: psycopg adapts a list item by item (ms per thousand ids).
+        params["earlier"] = "{" + ",".join(str(int(pk)) for pk in earlier_in_year) + "}"
+    tables = _tables()
+    sql = _ONE_PASS.format(**tables, earlier=earlier)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    groups, domains, hoods = [], {}, {}
+    totals = ytd = None
+    for part, key, name, kind, hood, n1, n2, n3, n4, n5 in rows:
+        if part == "g":
+            groups.append({"group_id": int(key), "name": name, "kind": kind, "neighbourhood": hood,
+                           "sessions_held": n1, "walk_ins": n2 or 0, "participants": n3 or 0,
+                           "present": n4 or 0, "recorded": n5 or 0})
+        elif part == "t":
+            totals = {"collective": n1, "both": n2, "individual": n3, "present": n4 or 0, "recorded": n5 or 0}
+        elif part == "y":
+            ytd = n1
+        elif part == "d":
+            domains[key] = n1
+        else:
+            hoods[hood or NO_NEIGHBOURHOOD] = n1
+    if ytd_apart:
+        ytd = len(present_residents(mid, datetime.date(period.end.year, 1, 1), period.end, counting))
+    groups.sort(key=lambda row: (row["name"], row["group_id"]))
+    return {"groups": groups, "totals": totals, "ytd": ytd, "by_life_domain": domains,
+            "by_neighbourhood": dict(sorted(hoods.items()))}
+
+
+def compute_kpis(municipality, period: Period, *, earlier_in_year=None) -> dict:
+    """Return the KPI set (exactly ``KPI_KEYS``, JSON-serialisable) for a municipality and period.
+
+    ``earlier_in_year``: the ids of the residents present at a counting session of the municipality
+    from 1 January to the day before P starts (``present_residents`` over
+    ``year_to_date_before(period)``), when the caller has them already — the dashboard keeps them
+    per closed quarter in its cache (reporting/cache.py). Without it the year to date is computed
+    from the database in the same statement, as reports always do.
+    """
     mid = _municipality_id(municipality)
     start, end = period.start, period.end
 
-    # Queries 1-3: the code lists (kinds, counting kinds, life domains and end reasons), so every
-    # code is present in the result, also with 0.
-    kinds = list(GroupKind.objects.order_by("sort_order", "code").values_list("code", flat=True))
-    counting = set(counting_kinds())
-    domain_codes, reason_codes = _domains_and_end_reasons()
+    # Query 1: the code lists (kinds, counting kinds, life domains and end reasons), so every code
+    # is present in the result, also with 0.
+    kinds, counting, domain_codes, reason_codes = _code_lists()
 
-    sessions_here = _counting_sessions(mid, start, end)
-    attendance_here = _counting_sessions(mid, start, end, prefix="session__")
-    support_attendance = Attendance.objects.filter(attendance_here, session__group__kind_id__in=counting)
-
-    # Query 4: counting sessions per active group (of every kind), with the group's own fields.
-    group_rows = list(
-        Session.objects.filter(sessions_here)
-        .values("group_id", "group__name", "group__kind_id", "group__neighbourhood__name")
-        .annotate(sessions_held=Count("id"), walk_ins=Sum("head_count"))
-        .order_by("group__name", "group_id")
-    )
-    # Query 5: attendance per active group.
-    attendance_by_group = {
-        row["session__group_id"]: row
-        for row in Attendance.objects.filter(attendance_here)
-        .values("session__group_id")
-        .annotate(
-            participants=Count("participant_id", distinct=True, filter=PRESENT),
-            present=Count("id", filter=PRESENT),
-            recorded=Count("id"),
-        )
-        .order_by()
-    }
+    # Query 2: every figure built on the period's attendance rows, in one pass.
+    found = _attendance_figures(mid, period, counting, earlier_in_year)
 
     groups_active_by_kind = dict.fromkeys(kinds, 0)
     groups_active = sessions_held = walk_ins = 0
     participants_per_group = []
-    for row in group_rows:  # one row per active group, never per participant or attendance
-        kind = row["group__kind_id"]
+    for row in found["groups"]:  # one row per active group, never per participant or attendance
+        kind = row["kind"]
         groups_active_by_kind[kind] = groups_active_by_kind.get(kind, 0) + 1
         if kind in counting:
             groups_active += 1
             sessions_held += row["sessions_held"]
-            walk_ins += row["walk_ins"] or 0
-        att = attendance_by_group.get(row["group_id"], {})
+            walk_ins += row["walk_ins"]
         participants_per_group.append(
             {
                 "group_id": row["group_id"],
-                "group": row["group__name"],
+                "group": row["name"],
                 "kind": kind,
-                "neighbourhood": row["group__neighbourhood__name"],
-                "participants": att.get("participants", 0),
+                "neighbourhood": row["neighbourhood"],
+                "participants": row["participants"],
                 "sessions_held": row["sessions_held"],
-                "attendance_rate": _ratio(att.get("present", 0), att.get("recorded", 0)),
+                "attendance_rate": _ratio(row["present"], row["recorded"]),
             }
         )
-
-    # Query 6: the collective residents, those of them who also had individual support, and
-    # the attendance rate (present / all marks: present, absent and excused).
-    individual_ids = _individual_participants(mid, period)
-    totals = support_attendance.aggregate(
-        residents_collective=Count("participant_id", distinct=True, filter=PRESENT),
-        residents_both=Count(
-            "participant_id", distinct=True, filter=PRESENT & Q(participant_id__in=individual_ids)
-        ),
-        present=Count("id", filter=PRESENT),
-        recorded=Count("id"),
-    )
-    # Query 7: residents with individual support overlapping P.
-    residents_individual = individual_ids.aggregate(n=Count("participant_id", distinct=True))["n"]
-    collective, both = totals["residents_collective"], totals["residents_both"]
-
-    # Query 8: collective residents per life domain of the group they attended.
+    totals = found["totals"]
+    collective, both, residents_individual = totals["collective"], totals["both"], totals["individual"]
     by_life_domain = dict.fromkeys(domain_codes, 0)
-    for row in (
-        support_attendance.filter(PRESENT, session__group__life_domains__isnull=False)
-        .values("session__group__life_domains")
-        .annotate(n=Count("participant_id", distinct=True))
-        .order_by()
-    ):
-        by_life_domain[row["session__group__life_domains"]] = row["n"]
+    by_life_domain.update(found["by_life_domain"])
 
-    # Query 9: collective residents by their own neighbourhood.
-    by_neighbourhood = {
-        row["participant__neighbourhood__name"] or NO_NEIGHBOURHOOD: row["n"]
-        for row in support_attendance.filter(PRESENT)
-        .values("participant__neighbourhood__name")
-        .annotate(n=Count("participant_id", distinct=True))
-        .order_by("participant__neighbourhood__name")
-    }
-
-    # Query 10: groups started or handed over to the residents in P (counting kinds only), and
+    # Query 3: groups started or handed over to the residents in P (counting kinds only), and
     # the groups of any kind that run themselves at the end of P.
     counting_group = Q(kind_id__in=counting)
     changes = Group.objects.filter(team__municipality_id=mid).aggregate(
@@ -251,28 +354,34 @@ def compute_kpis(municipality, period: Period) -> dict:
         "participants_per_group": participants_per_group,
         "attendance_rate": _ratio(totals["present"], totals["recorded"]),
         "by_life_domain": by_life_domain,
-        "by_neighbourhood": by_neighbourhood,
+        "by_neighbourhood": found["by_neighbourhood"],
         "new_groups": changes["new_groups"],
         "groups_handed_over": changes["groups_handed_over"],
-        "target": _target(mid, period, counting),  # queries 11-12
+        "target": _target(mid, period, found["ytd"]),  # query 4
         "walk_ins": walk_ins,
         "self_running_groups": changes["self_running_groups"],
-        "requests_by_route": _routes_at_end(mid, period)[0],  # query 13
-        **_waiting_days(mid, period, counting),  # query 14
-        **_flows(mid, period, counting, reason_codes),  # query 15
+        "requests_by_route": _routes_at_end(mid, period)[0],  # query 5
+        **_waiting_days(mid, period, counting),  # query 6
+        **_flows(mid, period, counting, reason_codes),  # query 7
     }
 
 
-def _domains_and_end_reasons() -> tuple[list[str], list[str]]:
-    """The life-domain and end-reason codes in their order, in one query (UNION ALL)."""
-    def codes(model, name):
-        return model.objects.annotate(code_list=Value(name)).values_list("code_list", "sort_order", "code")
+def _code_lists() -> tuple[list[str], list[str], list[str], list[str]]:
+    """The group kinds, the counting kinds, the life domains and the end reasons, each in its
+    order, in one query (UNION ALL)."""
+    def codes(model, name, **filters):
+        return (model.objects.filter(**filters).annotate(code_list=Value(name))
+                .values_list("code_list", "sort_order", "code"))
 
-    rows = codes(LifeDomain, "d").union(codes(EndReason, "e"), all=True).order_by("code_list", "sort_order", "code")
-    domains, reasons = [], []
+    rows = (
+        codes(GroupKind, "k")
+        .union(codes(GroupKind, "c", counts_for_kpi=True), codes(LifeDomain, "d"), codes(EndReason, "e"), all=True)
+        .order_by("code_list", "sort_order", "code")
+    )
+    lists = {"k": [], "c": [], "d": [], "e": []}
     for code_list, _order, code in rows:
-        (domains if code_list == "d" else reasons).append(code)
-    return domains, reasons
+        lists[code_list].append(code)
+    return lists["k"], lists["c"], lists["d"], lists["e"]
 
 
 def _flows(mid: int, period: Period, counting: set[str], reasons: list[str]) -> dict:
@@ -468,19 +577,15 @@ def could_form_a_group(municipality, *, teams=None, threshold: int | None = None
     ]
 
 
-def _target(mid: int, period: Period, counting: set[str]) -> dict:
-    """The yearly target of the year P ends in, and residents_collective from 1 January to P's end."""
+def _target(mid: int, period: Period, ytd: int) -> dict:
+    """The yearly target of the year P ends in, and residents_collective from 1 January to P's end
+    (``ytd``, from the one pass)."""
     year = period.end.year
     target = (
         MunicipalityTarget.objects.filter(municipality_id=mid, year=year)
         .values_list("residents_collective", flat=True)
         .first()
     )
-    ytd = Attendance.objects.filter(
-        _counting_sessions(mid, datetime.date(year, 1, 1), period.end, prefix="session__"),
-        PRESENT,
-        session__group__kind_id__in=counting,
-    ).aggregate(n=Count("participant_id", distinct=True))["n"]
     return {
         "year": year,
         "target": target,

@@ -27,8 +27,8 @@ from collectief.db_router import read_from_replica
 from collectief.models import log_event
 from groups.models import Group
 
-from . import charts, kpi, presentation, privacy, quality, services
-from .cache import cached_kpis, cached_trend
+from . import charts, kpi, presentation, privacy, services
+from .cache import cached_kpis, cached_quality, cached_trend
 from .csv_export import render_csv
 from .forms import ApproveForm, DashboardForm, GenerateForm, NoteForm
 from .models import QuarterlyReport
@@ -113,7 +113,7 @@ def dashboard(request):
         ),
         "group_rows": _own_group_rows(presentation.group_rows(kpis, labels), teams, municipality),
         "own_teams_only": teams is not None,
-        "quality": quality.data_quality(municipality, period, teams=teams),
+        "quality": cached_quality(municipality, period, teams=teams),
     }
     return render(request, "reporting/dashboard.html", context)
 

@@ -28,9 +28,9 @@ def computed(monkeypatch):
     calls = []
     compute_kpis, trend = kpi.compute_kpis, kpi.trend
 
-    def counting_kpis(municipality, period):
+    def counting_kpis(municipality, period, **kwargs):
         calls.append((getattr(municipality, "pk", municipality), period.label))
-        return compute_kpis(municipality, period)
+        return compute_kpis(municipality, period, **kwargs)
 
     def counting_trend(municipality, periods):
         calls.extend((getattr(municipality, "pk", municipality), p.label) for p in periods)
@@ -243,3 +243,62 @@ def test_a_roll_call_saved_again_on_another_day_refreshes_the_old_quarter_too(
 
     recomputed = _recomputed(computed, [(a, Q1), (a, Q3)], _committed(django_capture_on_commit_callbacks, move))
     assert (a.pk, "2024Q1") in recomputed and (a.pk, "2024Q3") in recomputed
+
+
+def test_the_dashboard_keeps_the_year_before_the_period_and_follows_a_correction_in_it(
+    two_places, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The year to date of Q3 is Q3's residents plus those present from 1 January to 30 June: that
+    earlier part is kept (as resident ids) like a figure of Q2, so a save in Q3 does not scan it
+    again, and a correction in Q1 refreshes it."""
+    a, _, group_a, _, early = two_places
+    scans = []
+    present_residents = kpi.present_residents
+
+    def counting(municipality, start, end, *args, **kwargs):
+        scans.append((start, end))
+        return present_residents(municipality, start, end, *args, **kwargs)
+
+    monkeypatch.setattr(kpi, "present_residents", counting)
+
+    def ytd():
+        """The dashboard's year to date, and the scans of the months before Q3 it made."""
+        scans.clear()
+        figure = kpi_cache.cached_kpis(a, Q3)["target"]["residents_collective_ytd"]
+        return figure, list(scans)
+
+    def fresh_ytd():
+        return kpi.compute_kpis(a, Q3)["target"]["residents_collective_ytd"]
+
+    start, scanned = ytd()
+    assert start == fresh_ytd()
+    assert scanned == [(D(2024, 1, 1), D(2024, 6, 30))]
+
+    # A newcomer present in Q3: the KPI set of Q3 is recomputed, the part before Q3 is read.
+    in_q3 = ParticipantFactory(team=group_a.team)
+    _committed(django_capture_on_commit_callbacks, lambda: AttendanceFactory(
+        session=group_a.sessions.filter(date__gte=Q3.start).first(), participant=in_q3,
+        status=Attendance.Status.PRESENT,
+    ))()
+    assert ytd() == (start + 1, [])
+    assert fresh_ytd() == start + 1
+
+    # Someone present only in February: the part before Q3 is scanned again and counts them.
+    in_february = ParticipantFactory(team=group_a.team)
+    _committed(django_capture_on_commit_callbacks, lambda: AttendanceFactory(
+        session=early, participant=in_february, status=Attendance.Status.PRESENT,
+    ))()
+    assert ytd() == (start + 2, [(D(2024, 1, 1), D(2024, 6, 30))])
+    assert fresh_ytd() == start + 2
+
+
+def test_without_the_cache_the_dashboard_computes_the_year_to_date_itself(two_places, monkeypatch):
+    a, *_ = two_places
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(kpi_cache.cache, "get", unreachable)
+    monkeypatch.setattr(kpi_cache.cache, "get_many", unreachable)
+    monkeypatch.setattr(kpi_cache._State, "failing", False)
+    assert kpi_cache.cached_kpis(a, Q3) == kpi.compute_kpis(a, Q3)
