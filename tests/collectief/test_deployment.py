@@ -197,3 +197,17 @@ def test_the_replica_is_configured_only_when_its_url_is_set_and_never_migrated()
     assert with_replica.stdout.split() == [
         "['default',", "'replica']", "['collectief.db_router.ReplicaRouter']", "2", "False", "True"
     ], with_replica.stderr
+
+
+def test_gunicorn_runs_with_the_settings_the_load_test_measured():
+    """3 processes x 4 threads (gthread) in the Dockerfile and docker-compose, as `make loadtest`
+    runs by default (docs/performance.md, "Load")."""
+    compose = yaml.safe_load((BASE / "docker-compose.yml").read_text())
+    command = " ".join(compose["services"]["web"]["command"].replace("\\", " ").split())
+    dockerfile = " ".join((BASE / "Dockerfile").read_text().replace("\\", " ").split()).replace('", "', " ")
+    loadtest = (BASE / "scripts" / "loadtest.py").read_text()
+    for text in (command, dockerfile):
+        assert "--workers 3 --threads 4 --worker-class gthread --keep-alive 5" in text, text
+    assert '"--gunicorn-workers", type=int, default=3' in loadtest
+    assert '"--threads", type=int, default=4' in loadtest
+    assert '"gthread" if args.threads > 1' in loadtest and '"--keep-alive", "5"' in loadtest
