@@ -13,7 +13,7 @@ anything leaves the organisation.
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import connection
+from django.db import connections, router, transaction
 from django.db.models import (
     Aggregate,
     Count,
@@ -229,10 +229,25 @@ def present_residents(municipality, start: datetime.date, end: datetime.date, co
     (distinct, sorted): what ``compute_kpis`` accepts as ``earlier_in_year``. One query."""
     counting = list(counting_kinds()) if counting is None else list(counting)
     sql = f"SELECT DISTINCT participant_id FROM ({_PRESENT_IN_RANGE.format(**_tables())}) x ORDER BY 1"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, {**_statuses(), "mid": _municipality_id(municipality), "counting": counting,
-                             "range_start": start, "range_end": end})
-        return [row[0] for row in cursor.fetchall()]
+    rows = _read(sql, {**_statuses(), "mid": _municipality_id(municipality), "counting": counting,
+                       "range_start": start, "range_end": end})
+    return [row[0] for row in rows]
+
+
+# Memory for the hashes and sorts of the one pass (PostgreSQL's default is 4MB): at 10M attendance
+# rows its (resident, group) rows of a quarter take about 8MB, and a hash that does not fit is
+# split into batches on disk. Per statement only (SET LOCAL), on the connection that runs it.
+WORK_MEM = "64MB"
+
+
+def _read(sql: str, params: dict) -> list[tuple]:
+    """Run a read of raw SQL where the ORM's reads of attendance go: the streaming replica inside
+    ``read_from_replica()`` when it is safe (collectief/db_router.py), else the primary."""
+    alias = router.db_for_read(Attendance)
+    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
+        cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _statuses() -> dict:
@@ -258,9 +273,7 @@ def _attendance_figures(mid: int, period: Period, counting: list[str], earlier_i
         params["earlier"] = "{" + ",".join(str(int(pk)) for pk in earlier_in_year) + "}"
     tables = _tables()
     sql = _ONE_PASS.format(**tables, earlier=earlier)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    rows = _read(sql, params)
     groups, domains, hoods = [], {}, {}
     totals = ytd = None
     for part, key, name, kind, hood, n1, n2, n3, n4, n5 in rows:
