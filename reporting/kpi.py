@@ -130,7 +130,7 @@ def _ratio(numerator: int, denominator: int | None) -> float | None:
 # Table names come from the models; the values are parameters.
 _ONE_PASS = """
 WITH grp AS MATERIALIZED (
-    SELECT g.id, g.kind_id = ANY(%(counting)s) AS counts, g.handed_over_on
+    SELECT g.id, g.kind_id = ANY(%(counting)s) AS counts, g.handed_over_on, g.name, g.kind_id, g.neighbourhood_id
     FROM {group} g
     WHERE g.team_id = ANY(ARRAY(SELECT id FROM {team} WHERE municipality_id = %(mid)s))
 ), sess AS MATERIALIZED (
@@ -159,7 +159,7 @@ WITH grp AS MATERIALIZED (
 SELECT 'g' AS part, g.id::text AS key, g.name, g.kind_id AS kind, hood.name AS hood,
        sg.sessions AS n1, sg.walk_ins AS n2, pgg.participants AS n3, pgg.present AS n4, pgg.recorded AS n5
 FROM (SELECT group_id, count(*) AS sessions, sum(head_count)::bigint AS walk_ins FROM sess GROUP BY group_id) sg
-JOIN {group} g ON g.id = sg.group_id
+JOIN grp g ON g.id = sg.group_id
 LEFT JOIN {neighbourhood} hood ON hood.id = g.neighbourhood_id
 LEFT JOIN (SELECT group_id, count(*) FILTER (WHERE present > 0) AS participants,
                   sum(present)::bigint AS present, sum(recorded)::bigint AS recorded
