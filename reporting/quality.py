@@ -3,10 +3,10 @@
 These are not KPIs: they point at registration gaps that make the KPIs too low (a group that
 should have met but has no sessions logged; a held session where nobody's attendance was
 saved) and at likely double registrations (a group with two held sessions on one day). Each
-check is two queries, whatever the size of the data.
+check is one query (its first rows and their count), whatever the size of the data.
 """
 
-from django.db.models import Count, Exists, OuterRef, Q, Value, Window
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value, Window
 
 from groups.models import Attendance, Group, Session
 
@@ -37,11 +37,18 @@ def groups_without_sessions(municipality, period, teams=None):
     )
 
 
+def _groups_of(municipality, teams):
+    """The ids of the municipality's groups (of ``teams`` when given), as a subquery: the session
+    checks below then read each group's sessions of the period as one range of
+    ``unique_session_slot``, never every municipality's sessions of the period."""
+    return _of_teams(Group.objects.filter(team__municipality=municipality), teams, "team").values("pk")
+
+
 def sessions_without_attendance(municipality, period, teams=None):
     """Held sessions in the period without a single attendance row."""
     return (
-        _of_teams(Session.objects.all(), teams, "group__team").filter(
-            group__team__municipality=municipality,
+        Session.objects.filter(
+            group__in=_groups_of(municipality, teams),
             status=Session.Status.HELD,
             date__gte=period.start,
             date__lte=period.end,
@@ -56,35 +63,44 @@ def days_with_several_sessions(municipality, period, teams=None):
     """Days on which a group of the municipality has more than one *held* session in the period.
 
     A second held session on one day is usually a double registration (the session form asks for
-    confirmation since issue 8); a cancelled one next to a held one is not counted.
+    confirmation since issue 8); a cancelled one next to a held one is not counted. Grouped on
+    (group, date) alone; the names are looked up for the days found only.
     """
+    group = Group.objects.filter(pk=OuterRef("group_id"))
     return (
-        _of_teams(Session.objects.all(), teams, "group__team").filter(
-            group__team__municipality=municipality,
+        Session.objects.filter(
+            group__in=_groups_of(municipality, teams),
             status=Session.Status.HELD,
             date__gte=period.start,
             date__lte=period.end,
         )
-        .values("group_id", "group__name", "group__team__name", "date")
+        .values("group_id", "date")
         .annotate(sessions=Count("id"))
         .filter(sessions__gt=1)
-        # The number of such days on every row (a window runs after GROUP BY and HAVING): one query.
-        .annotate(days=Window(Count(Value(1))))
+        .annotate(
+            group__name=Subquery(group.values("name")),
+            group__team__name=Subquery(group.values("team__name")),
+            # The number of such days on every row (a window runs after GROUP BY and HAVING): one query.
+            days=Window(Count(Value(1))),
+        )
         .order_by("-date", "group__name", "group_id")
     )
 
 
 def data_quality(municipality, period, teams=None) -> dict:
     """The three lists of the panel; with ``teams``, only the groups of those teams (issue 9)."""
-    groups = groups_without_sessions(municipality, period, teams)
-    sessions = sessions_without_attendance(municipality, period, teams)
+    # Each list with its full length in the same query (a window counts all rows before LIMIT).
+    groups = list(groups_without_sessions(municipality, period, teams).annotate(total=Window(Count("pk")))[:LIMIT])
+    sessions = list(
+        sessions_without_attendance(municipality, period, teams).annotate(total=Window(Count("pk")))[:LIMIT]
+    )
     doubles = list(days_with_several_sessions(municipality, period, teams)[:LIMIT])
     return {
         "days_with_several_sessions": doubles,
         "days_with_several_sessions_count": doubles[0]["days"] if doubles else 0,
-        "groups_without_sessions": list(groups[:LIMIT]),
-        "groups_without_sessions_count": groups.count(),
-        "sessions_without_attendance": list(sessions[:LIMIT]),
-        "sessions_without_attendance_count": sessions.count(),
+        "groups_without_sessions": groups,
+        "groups_without_sessions_count": groups[0].total if groups else 0,
+        "sessions_without_attendance": sessions,
+        "sessions_without_attendance_count": sessions[0].total if sessions else 0,
         "limit": LIMIT,
     }
