@@ -11,8 +11,11 @@ from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.http import HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
-from django.urls import path
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -51,10 +54,57 @@ def device(request):
     Without a login this answers with the login page (the site-wide rule), which tells the browser to
     keep what is waiting until the next login.
     """
-    return JsonResponse({"user": device_name(request.user), "csrf": get_token(request)})
+    return JsonResponse({"user": device_name(request.user), "csrf": get_token(request), "texts": device_texts()})
+
+
+def device_texts() -> dict:
+    """The words of what the browser shows on any page (the logout question), in the user's language.
+
+    The browser keeps them with the offline data, so that it can ask when the connection is gone too.
+    ``{n}`` is filled in by the browser. No personal data.
+    """
+    return {
+        "logoutTitle": _("Log out?"),
+        "unsentOne": _unsent(1),
+        "unsentMany": _unsent(2),
+        "logoutAnyway": _("Log out anyway"),
+        "stayLoggedIn": _("Do not log out"),
+    }
+
+
+def _unsent(count: int) -> str:
+    return ngettext(
+        "There is still {n} roll call on this device that has not been sent. If you log out, it will be removed.",
+        "There are still {n} roll calls on this device that have not been sent. If you log out, they will be removed.",
+        count,
+    )
+
+
+@access.registration_required
+@require_GET
+@never_cache
+def today(request):
+    """Today's sessions already logged of the groups the user facilitates: their roll calls, to prepare.
+
+    The start page lists them ("Logged today") and keeps them offline, so that they can be corrected
+    without a connection. Group names and times only; one query.
+    """
+    from groups.models import Group, Session
+
+    groups = Group.objects.of_user(request.user).filter(facilitators=request.user).exclude(status=Group.Status.ENDED)
+    sessions = (
+        Session.objects.filter(group__in=groups, date=timezone.localdate())
+        .select_related("group").order_by("group__name", "group_id", "start_time", "pk")
+    )
+    return JsonResponse({"sessions": [
+        {"url": reverse("groups:session_edit", args=[s.group_id, s.pk]), "group": s.group.name,
+         "time": s.start_time.strftime("%H:%M")}
+        for s in sessions
+    ]})
 
 
 urlpatterns = [
     path("sw.js", service_worker, name="service_worker"),
     path("offline/toestel/", device, name="offline_device"),
+    path("offline/vandaag/", today, name="offline_today"),
 ]
