@@ -380,7 +380,11 @@ def check_database(saved, group_ids) -> list[str]:
         for group_id, day, pid, status in cur.fetchall():
             duplicates += pid in in_db[(group_id, day)]
             in_db[(group_id, day)][pid] = status
-        cur.execute("SELECT count(*) FROM pg_constraint WHERE conname = 'unique_attendance'")
+        # A unique index (Django makes a UniqueConstraint with INCLUDE one), on exactly these two columns.
+        cur.execute(
+            """SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+               WHERE c.relname = 'unique_attendance' AND i.indisunique AND i.indnkeyatts = 2
+                 AND i.indrelid = 'groups_attendance'::regclass""")
         if cur.fetchone()[0] != 1:
             problems.append("the unique constraint on (session, participant) is missing")
         cur.execute(
