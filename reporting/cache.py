@@ -371,6 +371,30 @@ def _key(name: str, mid, period, tag: str) -> str:
     return f"reporting:{name}:{mid}:{digest}:{tag}"
 
 
+def _cache_read(keys: list[str]) -> dict | None:
+    """``cache.get_many`` that never fails the dashboard: None when the cache cannot be read."""
+    try:
+        found = cache.get_many(keys)
+    except CACHE_ERRORS as exc:
+        _failed(exc)
+        return None
+    except Exception:  # noqa: BLE001 - the dashboard must not fail because of the cache
+        logger.exception("Could not read the KPI cache")
+        return None
+    _succeeded()
+    return found
+
+
+def _cache_store(values: dict) -> None:
+    """``cache.set_many`` that never fails the dashboard."""
+    try:
+        cache.set_many(values, TIMEOUT)
+    except CACHE_ERRORS as exc:
+        _failed(exc)
+    except Exception:  # noqa: BLE001
+        logger.exception("Could not store figures in the KPI cache")
+
+
 def _cached_many(name: str, municipality, periods, compute) -> list:
     """One figure per period through the cache: read in one round trip, the missing ones computed
     together by ``compute(missing periods)``; straight from the database when the cache fails."""
@@ -379,24 +403,13 @@ def _cached_many(name: str, municipality, periods, compute) -> list:
     mid = getattr(municipality, "pk", municipality)
     versions = _versions(mid)
     keys = [_key(name, mid, period, _version_tag(versions, period.end)) for period in periods]
-    try:
-        found = cache.get_many(keys)
-    except CACHE_ERRORS as exc:
-        _failed(exc)
+    found = _cache_read(keys)
+    if found is None:
         return compute(periods)
-    except Exception:  # noqa: BLE001 - the dashboard must not fail because of the cache
-        logger.exception("Could not read the KPI cache")
-        return compute(periods)
-    _succeeded()
     missing = [i for i, key in enumerate(keys) if key not in found]
     if missing:
         fresh = dict(zip((keys[i] for i in missing), compute([periods[i] for i in missing]), strict=True))
-        try:
-            cache.set_many(fresh, TIMEOUT)
-        except CACHE_ERRORS as exc:
-            _failed(exc)
-        except Exception:  # noqa: BLE001
-            logger.exception("Could not store figures in the KPI cache")
+        _cache_store(fresh)
         found = {**found, **fresh}
     return [found[key] for key in keys]
 
@@ -416,23 +429,13 @@ def _earlier_in_year(municipality, period):
     start, end = before
     mid = getattr(municipality, "pk", municipality)
     key = f"reporting:present:{mid}:{start.isoformat()}:{end.isoformat()}:{_version_tag(_versions(mid), end)}"
-    try:
-        found = cache.get(key)
-    except CACHE_ERRORS as exc:
-        _failed(exc)
+    found = _cache_read([key])
+    if found is None:
         return None
-    except Exception:  # noqa: BLE001 - the dashboard must not fail because of the cache
-        logger.exception("Could not read the KPI cache")
-        return None
-    if found is not None:
-        return array("q", found)
+    if key in found:
+        return array("q", found[key])
     ids = kpi.present_residents(mid, start, end)
-    try:
-        cache.set(key, array("q", ids).tobytes(), TIMEOUT)
-    except CACHE_ERRORS as exc:
-        _failed(exc)
-    except Exception:  # noqa: BLE001
-        logger.exception("Could not store figures in the KPI cache")
+    _cache_store({key: array("q", ids).tobytes()})
     return ids
 
 
