@@ -124,10 +124,13 @@ DATABASE_URL = env_str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/colle
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
 # A hung or unreachable PostgreSQL costs seconds, not a worker: give up connecting after
 # DB_CONNECT_TIMEOUT seconds, cancel any statement after DB_STATEMENT_TIMEOUT_MS milliseconds.
+# No JIT compilation (jit=off): at 10M attendance rows the KPI set's estimated cost passes
+# PostgreSQL's jit_above_cost, and compiling it took 0.6 s of a 1.0 s statement; our statements
+# run in milliseconds to a few hundred, where JIT only costs (docs/performance.md).
 DATABASES["default"]["OPTIONS"] = {
     **DATABASES["default"].get("OPTIONS", {}),
     "connect_timeout": env_int("DB_CONNECT_TIMEOUT", 5),
-    "options": f"-c statement_timeout={env_int('DB_STATEMENT_TIMEOUT_MS', 15000)}",
+    "options": f"-c statement_timeout={env_int('DB_STATEMENT_TIMEOUT_MS', 15000)} -c jit=off",
 }
 # Optional streaming replica (issue 14, docs/deployment.md): the dashboard and the report figures
 # read from it when it has replayed what the primary committed (waiting at most

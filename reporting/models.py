@@ -197,3 +197,31 @@ class FigureVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.municipality_id} {self.quarter_start}: {self.version}"
+
+
+class AttendanceQuarter(models.Model):
+    """The marks of one resident at one group's sessions that count, in one quarter: kept exact on
+    every write by the database's triggers (migration 0007, docs/performance.md "The quarter
+    summary"). The KPI set of a quarter or a year reads these rows instead of every mark.
+
+    Never written by the application: only the triggers write it. ``quarter`` is the quarter's
+    first day; ``recorded`` counts every mark (present, absent, excused), ``present`` the present
+    ones. No foreign keys: the rows follow the marks, not the other way round.
+    """
+
+    group_id = models.BigIntegerField()
+    quarter = models.DateField()
+    participant_id = models.BigIntegerField()
+    present = models.IntegerField()
+    recorded = models.IntegerField()
+
+    class Meta:
+        db_table = "reporting_attendance_quarter"
+        constraints = [
+            # INCLUDE the counts: the KPI set reads a group's rows by an index-only scan.
+            models.UniqueConstraint(fields=["group_id", "quarter", "participant_id"],
+                                    include=["present", "recorded"], name="attendance_quarter_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"group {self.group_id} {self.quarter} resident {self.participant_id}: {self.present}/{self.recorded}"
