@@ -37,7 +37,7 @@ from pathway.requests import BUNDLEABLE_ROUTES
 from pathway.requests import threshold as bundle_threshold_setting
 
 from . import metrics
-from .models import AttendanceQuarter
+from .models import AttendanceQuarter, SessionQuarter
 from .periods import Period
 
 # The keys of compute_kpis (a contract: DESIGN.md) and its plain counts, declared in metrics.py.
@@ -131,7 +131,10 @@ def _ratio(numerator: int, denominator: int | None) -> float | None:
 # Table names come from the models; the values are parameters.
 _ONE_PASS = """
 WITH grp AS MATERIALIZED (
-    SELECT g.id, g.kind_id = ANY(%(counting)s) AS counts, g.handed_over_on, g.name, g.kind_id, g.neighbourhood_id
+    -- the municipality's groups; ``domains``: their life domains as bits (bit i: %(domains)s[i + 1])
+    SELECT g.id, g.kind_id = ANY(%(counting)s) AS counts, g.handed_over_on, g.name, g.kind_id, g.neighbourhood_id,
+           (SELECT coalesce(bit_or(1::bigint << (array_position(%(domains)s::text[], gld.lifedomain_id::text) - 1)), 0)
+            FROM {group_domains} gld WHERE gld.group_id = g.id) AS domains
     FROM {group} g
     WHERE g.team_id = ANY(ARRAY(SELECT id FROM {team} WHERE municipality_id = %(mid)s))
 ), sess AS MATERIALIZED (
@@ -145,17 +148,21 @@ WITH grp AS MATERIALIZED (
 ), pg AS MATERIALIZED (
     -- one row per (resident, group) with their marks: {marks}
 ), cpg AS MATERIALIZED (
-    SELECT pg.* FROM pg JOIN grp ON grp.id = pg.group_id WHERE grp.counts
+    SELECT pg.*, grp.domains FROM pg JOIN grp ON grp.id = pg.group_id WHERE grp.counts
 ), collective AS MATERIALIZED (
-    SELECT DISTINCT participant_id FROM cpg WHERE present > 0
+    -- one row per resident present at a counting session, with the life domains of their groups
+    SELECT participant_id, bit_or(domains) AS domains FROM cpg WHERE present > 0 GROUP BY participant_id
+), people AS MATERIALIZED (
+    -- the residents of the municipality's teams, with their wijk (an index-only scan)
+    SELECT p.id, p.neighbourhood_id FROM {participant} p
+    WHERE p.team_id = ANY(ARRAY(SELECT id FROM {team} WHERE municipality_id = %(mid)s))
 ), individual AS MATERIALIZED (
-    SELECT DISTINCT i.participant_id FROM {support} i JOIN {participant} p ON p.id = i.participant_id
+    SELECT DISTINCT i.participant_id FROM {support} i JOIN people p ON p.id = i.participant_id
     WHERE i.start_date <= %(end)s AND (i.end_date IS NULL OR i.end_date >= %(start)s)
-      AND p.team_id = ANY(ARRAY(SELECT id FROM {team} WHERE municipality_id = %(mid)s))
 )
 SELECT 'g' AS part, g.id::text AS key, g.name, g.kind_id AS kind, hood.name AS hood,
        sg.sessions AS n1, sg.walk_ins AS n2, pgg.participants AS n3, pgg.present AS n4, pgg.recorded AS n5
-FROM (SELECT group_id, count(*) AS sessions, sum(head_count)::bigint AS walk_ins FROM sess GROUP BY group_id) sg
+FROM ({sessions_per_group}) sg
 JOIN grp g ON g.id = sg.group_id
 LEFT JOIN {neighbourhood} hood ON hood.id = g.neighbourhood_id
 LEFT JOIN (SELECT group_id, count(*) FILTER (WHERE present > 0) AS participants,
@@ -163,22 +170,36 @@ LEFT JOIN (SELECT group_id, count(*) FILTER (WHERE present > 0) AS participants,
            FROM pg GROUP BY group_id) pgg ON pgg.group_id = sg.group_id
 UNION ALL
 SELECT 't', NULL, NULL, NULL, NULL, (SELECT count(*) FROM collective),
-       (SELECT count(*) FROM collective WHERE participant_id IN (SELECT participant_id FROM individual)),
+       (SELECT count(*) FROM collective c JOIN individual i ON i.participant_id = c.participant_id),
        (SELECT count(*) FROM individual), sum(present)::bigint, sum(recorded)::bigint
 FROM cpg
 UNION ALL
 SELECT 'y', NULL, NULL, NULL, NULL, count(*), NULL, NULL, NULL, NULL
 FROM (SELECT participant_id FROM collective UNION {earlier}) ytd
 UNION ALL
-SELECT 'd', lifedomain_id, NULL, NULL, NULL, count(*), NULL, NULL, NULL, NULL
-FROM (SELECT DISTINCT gld.lifedomain_id, cpg.participant_id
-      FROM cpg JOIN {group_domains} gld ON gld.group_id = cpg.group_id WHERE cpg.present > 0) d
-GROUP BY lifedomain_id
+-- per life domain: the residents with a group of that domain (the few distinct bit sets, then bits)
+SELECT 'd', d.code, NULL, NULL, NULL, (sum(c.n) FILTER (WHERE c.domains & (1::bigint << (d.i::int - 1)) <> 0))::bigint,
+       NULL, NULL, NULL, NULL
+FROM (SELECT domains, count(*) AS n FROM collective GROUP BY domains) c
+CROSS JOIN unnest(%(domains)s::text[]) WITH ORDINALITY d(code, i)
+GROUP BY d.code
 UNION ALL
+-- per wijk: from ``people``; a resident of another municipality's team is looked up by id
 SELECT 'n', NULL, NULL, NULL, n.name, count(*), NULL, NULL, NULL, NULL
-FROM {participant} p LEFT JOIN {neighbourhood} n ON n.id = p.neighbourhood_id
-WHERE p.id = ANY(ARRAY(SELECT participant_id FROM collective))
+FROM (SELECT p.neighbourhood_id FROM collective c JOIN people p ON p.id = c.participant_id
+      UNION ALL
+      SELECT o.neighbourhood_id FROM {participant} o
+      WHERE o.id = ANY(ARRAY(SELECT c.participant_id FROM collective c
+                             WHERE NOT EXISTS (SELECT 1 FROM people p WHERE p.id = c.participant_id)))) x
+LEFT JOIN {neighbourhood} n ON n.id = x.neighbourhood_id
 GROUP BY n.name
+"""
+
+# A bigint holds the life domains of a group as bits; beyond 63 domains ``d`` joins instead.
+MAX_DOMAIN_BITS = 63
+_D_BY_JOIN = """SELECT 'd', gld.lifedomain_id::text, NULL, NULL, NULL, count(DISTINCT cpg.participant_id), NULL, NULL, NULL, NULL
+FROM cpg JOIN {group_domains} gld ON gld.group_id = cpg.group_id WHERE cpg.present > 0
+GROUP BY gld.lifedomain_id
 """
 
 # ``pg`` of the one pass from every mark of P: an index-only scan of unique_attendance, per session.
@@ -187,6 +208,15 @@ _PG_FROM_MARKS = """
            count(*) FILTER (WHERE a.status = %(present)s) AS present, count(*) AS recorded
     FROM sess s JOIN {attendance} a ON a.session_id = s.id
     GROUP BY a.participant_id, s.group_id"""
+
+# ``sg`` of the one pass (sessions and walk-ins per group) from the sessions themselves, or from
+# the quarter summary (reporting.models.SessionQuarter) when P is whole quarters.
+_SG_FROM_SESSIONS = "SELECT group_id, count(*) AS sessions, sum(head_count)::bigint AS walk_ins FROM sess GROUP BY group_id"
+_SG_FROM_QUARTERS = """SELECT g.id AS group_id, sum(q.held)::bigint AS sessions, sum(q.walk_ins)::bigint AS walk_ins
+    FROM grp g CROSS JOIN LATERAL (
+        SELECT q.held, q.walk_ins FROM {session_quarters} q
+        WHERE q.group_id = g.id AND q.quarter BETWEEN %(start)s AND %(end)s OFFSET 0) q
+    GROUP BY g.id"""
 
 # ``pg`` of the one pass from the quarter summary (reporting.models.AttendanceQuarter), when P is
 # whole quarters: per group a range scan of its rows (an index-only scan), about a tenth as many
@@ -236,6 +266,7 @@ def _tables() -> dict:
         "neighbourhood": Neighbourhood._meta.db_table,
         "group_domains": Group.life_domains.through._meta.db_table,
         "quarters": AttendanceQuarter._meta.db_table,
+        "session_quarters": SessionQuarter._meta.db_table,
     }
 
 
@@ -287,9 +318,11 @@ def _statuses() -> dict:
     return {"held": Session.Status.HELD, "present": Attendance.Status.PRESENT}
 
 
-def _attendance_figures(mid: int, period: Period, counting: list[str], earlier_in_year) -> dict:
+def _attendance_figures(mid: int, period: Period, counting: list[str], domain_codes: list[str],
+                        earlier_in_year) -> dict:
     """The one pass (``_ONE_PASS``): one query, one row per active group plus a handful."""
-    params = {**_statuses(), "mid": mid, "start": period.start, "end": period.end, "counting": counting}
+    params = {**_statuses(), "mid": mid, "start": period.start, "end": period.end, "counting": counting,
+              "domains": domain_codes[:MAX_DOMAIN_BITS]}
     before = year_to_date_before(period)
     ytd_apart = before is None and period.start < datetime.date(period.end.year, 1, 1)
     if before is None:
@@ -305,8 +338,15 @@ def _attendance_figures(mid: int, period: Period, counting: list[str], earlier_i
         # One array literal, not a list: psycopg adapts a list item by item (ms per thousand ids).
         params["earlier"] = "{" + ",".join(str(int(pk)) for pk in earlier_in_year) + "}"
     tables = _tables()
-    marks = _PG_FROM_QUARTERS if whole_quarters(period.start, period.end) else _PG_FROM_MARKS
-    sql = _ONE_PASS.format(**tables, earlier=earlier, marks=marks.format(**tables))
+    if whole_quarters(period.start, period.end):
+        marks, sessions = _PG_FROM_QUARTERS, _SG_FROM_QUARTERS
+    else:
+        marks, sessions = _PG_FROM_MARKS, _SG_FROM_SESSIONS
+    sql = _ONE_PASS.format(**tables, earlier=earlier, marks=marks.format(**tables),
+                           sessions_per_group=sessions.format(**tables))
+    if len(domain_codes) > MAX_DOMAIN_BITS:
+        start = sql.index("-- per life domain")
+        sql = sql[:start] + _D_BY_JOIN.format(**tables) + sql[sql.index("UNION ALL", start):]
     rows = _read(sql, params)
     groups, domains, hoods = [], {}, {}
     totals = ytd = None
@@ -320,7 +360,7 @@ def _attendance_figures(mid: int, period: Period, counting: list[str], earlier_i
         elif part == "y":
             ytd = n1
         elif part == "d":
-            domains[key] = n1
+            domains[key] = n1 or 0
         else:
             hoods[hood or NO_NEIGHBOURHOOD] = n1
     if ytd_apart:
@@ -347,7 +387,7 @@ def compute_kpis(municipality, period: Period, *, earlier_in_year=None) -> dict:
     kinds, counting, domain_codes, reason_codes = _code_lists()
 
     # Query 2: every figure built on the period's attendance rows, in one pass.
-    found = _attendance_figures(mid, period, counting, earlier_in_year)
+    found = _attendance_figures(mid, period, counting, domain_codes, earlier_in_year)
 
     groups_active_by_kind = dict.fromkeys(kinds, 0)
     groups_active = sessions_held = walk_ins = 0

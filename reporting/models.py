@@ -225,3 +225,24 @@ class AttendanceQuarter(models.Model):
 
     def __str__(self) -> str:
         return f"group {self.group_id} {self.quarter} resident {self.participant_id}: {self.present}/{self.recorded}"
+
+
+class SessionQuarter(models.Model):
+    """How many sessions of one group count in one quarter (``held``: held, before the hand-over)
+    and their walk-ins (``walk_ins``: the sum of their ``head_count``): kept exact by the same
+    triggers as ``AttendanceQuarter``, never written by the application."""
+
+    group_id = models.BigIntegerField()
+    quarter = models.DateField()
+    held = models.IntegerField()
+    walk_ins = models.IntegerField()
+
+    class Meta:
+        db_table = "reporting_session_quarter"
+        constraints = [
+            models.UniqueConstraint(fields=["group_id", "quarter"], include=["held", "walk_ins"],
+                                    name="session_quarter_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"group {self.group_id} {self.quarter}: {self.held} sessions, {self.walk_ins} walk-ins"

@@ -14,7 +14,7 @@ from django.db import DatabaseError, connection, connections, transaction
 from groups.models import Attendance, Group, Session
 from reporting import kpi, quarter_summary
 from reporting.kpi import compute_kpis
-from reporting.models import AttendanceQuarter
+from reporting.models import AttendanceQuarter, SessionQuarter
 from reporting.periods import date_range, month, quarter, year
 from tests.factories import (
     GroupFactory,
@@ -37,6 +37,11 @@ def rows() -> dict:
     }
 
 
+def sessions() -> dict:
+    """The session table as {(group, quarter): (held, walk_ins)}."""
+    return {(r.group_id, r.quarter): (r.held, r.walk_ins) for r in SessionQuarter.objects.all()}
+
+
 def exact():
     found = quarter_summary.differences()
     assert found == [], found
@@ -55,10 +60,12 @@ def test_every_kind_of_write_keeps_the_summary_equal_to_a_recount(team_a, people
     q3, q4 = D(2024, 7, 1), D(2024, 10, 1)
 
     # The roll call: marks written in bulk (INSERT ... ON CONFLICT DO UPDATE), then corrected.
-    first = SessionFactory(group=group, date=D(2024, 9, 2), status=HELD)
+    first = SessionFactory(group=group, date=D(2024, 9, 2), status=HELD, head_count=2)
     first.mark_attendance({anna.pk: P, bram.pk: A, cees.pk: E}, new_session=True)
     second = SessionFactory(group=group, date=D(2024, 9, 9), status=HELD)
     second.mark_attendance({anna.pk: P, bram.pk: P}, new_session=True)
+    SessionFactory(group=group, date=D(2024, 9, 16), status=CANCELLED)  # counts for nothing
+    assert sessions() == {(group.pk, q3): (2, 2)}
     assert rows() == {(group.pk, q3, anna.pk): (2, 2), (group.pk, q3, bram.pk): (1, 2), (group.pk, q3, cees.pk): (0, 1)}
     second.mark_attendance({anna.pk: A, dirk.pk: P})  # bram's mark removed, anna corrected, dirk added
     assert rows() == {(group.pk, q3, anna.pk): (1, 2), (group.pk, q3, bram.pk): (0, 1), (group.pk, q3, cees.pk): (0, 1),
@@ -66,14 +73,18 @@ def test_every_kind_of_write_keeps_the_summary_equal_to_a_recount(team_a, people
     exact()
 
     # A session moved to the next quarter, cancelled, held again, moved to another group.
-    Session.objects.filter(pk=second.pk).update(date=D(2024, 10, 7))
+    Session.objects.filter(pk=second.pk).update(date=D(2024, 10, 7), head_count=3)
     assert rows()[(group.pk, q4, dirk.pk)] == (1, 1) and (group.pk, q3, dirk.pk) not in rows()
+    assert sessions() == {(group.pk, q3): (1, 2), (group.pk, q4): (1, 3)}
     exact()
     Session.objects.filter(pk=second.pk).update(status=CANCELLED)
     assert (group.pk, q4, dirk.pk) not in rows()
     exact()
     Session.objects.filter(pk=second.pk).update(status=HELD, group=other)
     assert rows()[(other.pk, q4, dirk.pk)] == (1, 1)
+    assert sessions() == {(group.pk, q3): (1, 2), (other.pk, q4): (1, 3)}
+    Session.objects.filter(pk=second.pk).update(head_count=1)
+    assert sessions()[(other.pk, q4)] == (1, 1)
     exact()
     Session.objects.filter(pk=second.pk).update(topic="Andere titel")  # nothing the figures read
     exact()
@@ -81,6 +92,7 @@ def test_every_kind_of_write_keeps_the_summary_equal_to_a_recount(team_a, people
     # The hand-over: sessions on or after the date stop counting, and count again when it is cleared.
     Group.objects.filter(pk=group.pk).update(handed_over_on=D(2024, 9, 2))
     assert not [key for key in rows() if key[0] == group.pk]
+    assert (group.pk, q3) not in sessions()
     exact()
     Group.objects.filter(pk=group.pk).update(handed_over_on=D(2024, 9, 3))
     assert rows()[(group.pk, q3, anna.pk)] == (1, 1)
@@ -111,6 +123,7 @@ def test_every_kind_of_write_keeps_the_summary_equal_to_a_recount(team_a, people
     # A group deleted with everything in it.
     other.delete()
     assert rows() == {}
+    assert sessions() == {}
     exact()
 
 
