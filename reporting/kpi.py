@@ -197,7 +197,8 @@ GROUP BY n.name
 
 # A bigint holds the life domains of a group as bits; beyond 63 domains ``d`` joins instead.
 MAX_DOMAIN_BITS = 63
-_D_BY_JOIN = """SELECT 'd', gld.lifedomain_id::text, NULL, NULL, NULL, count(DISTINCT cpg.participant_id), NULL, NULL, NULL, NULL
+_D_BY_JOIN = """SELECT 'd', gld.lifedomain_id::text, NULL, NULL, NULL, count(DISTINCT cpg.participant_id),
+       NULL, NULL, NULL, NULL
 FROM cpg JOIN {group_domains} gld ON gld.group_id = cpg.group_id WHERE cpg.present > 0
 GROUP BY gld.lifedomain_id
 """
@@ -211,7 +212,8 @@ _PG_FROM_MARKS = """
 
 # ``sg`` of the one pass (sessions and walk-ins per group) from the sessions themselves, or from
 # the quarter summary (reporting.models.SessionQuarter) when P is whole quarters.
-_SG_FROM_SESSIONS = "SELECT group_id, count(*) AS sessions, sum(head_count)::bigint AS walk_ins FROM sess GROUP BY group_id"
+_SG_FROM_SESSIONS = """SELECT group_id, count(*) AS sessions, sum(head_count)::bigint AS walk_ins
+    FROM sess GROUP BY group_id"""
 _SG_FROM_QUARTERS = """SELECT g.id AS group_id, sum(q.held)::bigint AS sessions, sum(q.walk_ins)::bigint AS walk_ins
     FROM grp g CROSS JOIN LATERAL (
         SELECT q.held, q.walk_ins FROM {session_quarters} q
@@ -688,6 +690,44 @@ def trend(municipality, periods: list[Period]) -> list[dict]:
     mid = _municipality_id(municipality)
     first, last = min(p.start for p in periods), max(p.end for p in periods)
     counting = counting_kinds()  # a subquery of both queries below
+    if all(whole_quarters(p.start, p.end) for p in periods):
+        residents, sessions = _trend_from_quarters(mid, periods, first, last, counting)
+    else:
+        residents, sessions = _trend_from_marks(mid, periods, first, last, counting)
+    return [
+        {
+            "label": p.label,
+            "start": p.start.isoformat(),
+            "end": p.end.isoformat(),
+            "residents_collective": residents[f"p{i}"],
+            "sessions_held": sessions[f"p{i}"],
+        }
+        for i, p in enumerate(periods)
+    ]
+
+
+def _trend_from_quarters(mid: int, periods: list[Period], first, last, counting) -> tuple[dict, dict]:
+    """The trend's two queries on the quarter summary (every period whole quarters)."""
+    groups = Group.objects.filter(team__municipality_id=mid, kind_id__in=counting).values("id")
+    residents = AttendanceQuarter.objects.filter(
+        group_id__in=groups, quarter__gte=first, quarter__lte=last, present__gt=0
+    ).aggregate(
+        **{
+            f"p{i}": Count("participant_id", distinct=True, filter=Q(quarter__gte=p.start, quarter__lte=p.end))
+            for i, p in enumerate(periods)
+        }
+    )
+    sessions = SessionQuarter.objects.filter(group_id__in=groups, quarter__gte=first, quarter__lte=last).aggregate(
+        **{
+            f"p{i}": Coalesce(Sum("held", filter=Q(quarter__gte=p.start, quarter__lte=p.end)), 0)
+            for i, p in enumerate(periods)
+        }
+    )
+    return residents, sessions
+
+
+def _trend_from_marks(mid: int, periods: list[Period], first, last, counting) -> tuple[dict, dict]:
+    """The trend's two queries on the marks and sessions themselves (a month or a date range)."""
     residents = Attendance.objects.filter(
         _counting_sessions(mid, first, last, prefix="session__"),
         PRESENT,
@@ -705,13 +745,4 @@ def trend(municipality, periods: list[Period]) -> list[dict]:
     ).aggregate(
         **{f"p{i}": Count("id", filter=Q(date__gte=p.start, date__lte=p.end)) for i, p in enumerate(periods)}
     )
-    return [
-        {
-            "label": p.label,
-            "start": p.start.isoformat(),
-            "end": p.end.isoformat(),
-            "residents_collective": residents[f"p{i}"],
-            "sessions_held": sessions[f"p{i}"],
-        }
-        for i, p in enumerate(periods)
-    ]
+    return residents, sessions

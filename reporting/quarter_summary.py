@@ -1,7 +1,8 @@
 """The quarter summary (``reporting.models.AttendanceQuarter`` and ``SessionQuarter``): checked
-against a recount from the marks and sessions, and rebuilt from them. The database's triggers (migration 0007) keep it exact on every
-write; these are for the operator who wants to see that (``manage.py attendance_quarter --check``)
-and for a restore from an old dump taken without the summary (``--rebuild``).
+against a recount from the marks and sessions, and rebuilt from them. The database's triggers
+(migration 0007) keep it exact on every write; these are for the operator who wants to see that
+(``manage.py attendance_quarter --check``) and for a repair after SQL typed by hand with the
+triggers switched off (``--rebuild``).
 """
 
 from django.db import connection, transaction
@@ -33,7 +34,8 @@ def differences(limit: int = 20) -> list[dict]:
     it is exact."""
     sessions = f"""
         SELECT coalesce(r.group_id, t.group_id), coalesce(r.quarter, t.quarter), t.held, t.walk_ins, r.held, r.walk_ins
-        FROM ({RECOUNT_SESSIONS}) r FULL OUTER JOIN {SESSION_TABLE} t ON t.group_id = r.group_id AND t.quarter = r.quarter
+        FROM ({RECOUNT_SESSIONS}) r FULL OUTER JOIN {SESSION_TABLE} t
+          ON t.group_id = r.group_id AND t.quarter = r.quarter
         WHERE (t.held, t.walk_ins) IS DISTINCT FROM (r.held, r.walk_ins)
         ORDER BY 1, 2 LIMIT %s
     """  # noqa: S608 (table names from the models, values as parameters)

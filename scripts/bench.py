@@ -120,9 +120,12 @@ def setup_django(url: str) -> None:
     # ``make bench`` sets DEBUG=true for the development defaults (static files without
     # collectstatic); production runs without DEBUG, so time the work without DEBUG's query log,
     # which copies every statement with its parameters (the one pass: some 30 KB) into memory.
+    import warnings
+
     from django.conf import settings
 
     settings.DEBUG = False
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)  # whitenoise: no collectstatic
 
 
 def use_database(url: str) -> None:

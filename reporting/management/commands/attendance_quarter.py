@@ -13,7 +13,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         action = parser.add_mutually_exclusive_group()
-        action.add_argument("--check", action="store_true", help="compare with a recount (the default); exit 1 on a difference")
+        action.add_argument("--check", action="store_true",
+                            help="compare with a recount (the default); exit 1 on a difference")
         action.add_argument("--rebuild", action="store_true", help="replace the summary by a recount")
 
     def handle(self, *args, rebuild=False, **options):
