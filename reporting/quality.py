@@ -7,7 +7,9 @@ check is one query (its first rows and their count), whatever the size of the da
 """
 
 from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value, Window
+from django.db.models.expressions import RawSQL
 
+from collectief.models import Team
 from groups.models import Attendance, Group, Session
 
 LIMIT = 25
@@ -44,19 +46,30 @@ def _groups_of(municipality, teams):
     return _of_teams(Group.objects.filter(team__municipality=municipality), teams, "team").values("pk")
 
 
+# Per group of the municipality one range of unique_session_slot, and per held session one probe
+# of unique_attendance: written out, because PostgreSQL otherwise reads every municipality's
+# sessions of the period by date and probes each (1.3 s at 10M attendance rows, docs/performance.md).
+_SESSIONS_WITHOUT_ATTENDANCE = """
+SELECT s.id
+FROM {group} g JOIN {team} t ON t.id = g.team_id
+CROSS JOIN LATERAL (
+    SELECT s.id FROM {session} s
+    WHERE s.group_id = g.id AND s.date BETWEEN %s AND %s AND s.status = %s
+      AND NOT EXISTS (SELECT 1 FROM {attendance} a WHERE a.session_id = s.id)
+    OFFSET 0) s
+WHERE t.municipality_id = %s AND (%s OR g.team_id = ANY(%s))
+"""
+
+
 def sessions_without_attendance(municipality, period, teams=None):
     """Held sessions in the period without a single attendance row."""
-    return (
-        Session.objects.filter(
-            group__in=_groups_of(municipality, teams),
-            status=Session.Status.HELD,
-            date__gte=period.start,
-            date__lte=period.end,
-        )
-        .filter(~Exists(Attendance.objects.filter(session=OuterRef("pk"))))
-        .select_related("group", "group__team")
-        .order_by("-date", "group__name")
-    )
+    tables = {"group": Group._meta.db_table, "team": Team._meta.db_table, "session": Session._meta.db_table,
+              "attendance": Attendance._meta.db_table}
+    team_ids = [] if teams is None else [getattr(team, "pk", team) for team in teams]
+    found = RawSQL(_SESSIONS_WITHOUT_ATTENDANCE.format(**tables),  # noqa: S611 (table names from the models)
+                   [period.start, period.end, Session.Status.HELD, getattr(municipality, "pk", municipality),
+                    teams is None, team_ids])
+    return Session.objects.filter(pk__in=found).select_related("group", "group__team").order_by("-date", "group__name")
 
 
 def days_with_several_sessions(municipality, period, teams=None):
