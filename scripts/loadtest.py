@@ -18,7 +18,8 @@ runs, for ``--duration`` seconds, one thread per simulated user with its own con
 
 Afterwards it checks in the database that nothing was lost or duplicated: every save the client
 saw succeed is there with exactly the marks it sent, no other session was created, every session
-has 12 attendance rows and no (session, resident) pair occurs twice. It prints p50/p95 per kind of
+has 12 attendance rows, no (session, resident) pair occurs twice, and the quarter summary the
+database's triggers kept during the concurrent saves equals a recount. It prints p50/p95 per kind of
 request and exits non-zero on any error (HTTP >= 500, an unexpected status) or any loss.
 
     .venv/bin/python scripts/loadtest.py                  # 5 minutes, 50 social workers
@@ -402,9 +403,15 @@ def check_database(saved, group_ids) -> list[str]:
         problems.append(f"{duplicates} duplicated attendance rows")
     if wrong_counts:
         problems.append(f"{wrong_counts} sessions without exactly {MEMBERS} attendance rows")
+    # The quarter summary the triggers kept during the concurrent saves equals a recount.
+    from reporting.quarter_summary import differences
+
+    off = differences()
+    if off:
+        problems.append(f"the quarter summary differs from a recount: {off[:3]}")
     print(f"Database: {len(expected)} saved sessions, {sum(len(m) for m in in_db.values())} attendance rows "
           f"checked; lost {lost}, unexpected {extra}, duplicated {duplicates}, sessions with a wrong count "
-          f"{wrong_counts}")
+          f"{wrong_counts}; quarter summary {'differs' if off else 'equals a recount'}")
     return problems
 
 

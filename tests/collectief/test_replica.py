@@ -194,8 +194,10 @@ ONE_PASS = "WITH grp AS MATERIALIZED"
 
 
 def _kpi_queries(captured) -> list[str]:
-    """The figures' queries (not the router's own check of the replay position)."""
-    return [q["sql"] for q in captured.captured_queries if "groups_attendance" in q["sql"]]
+    """The figures' queries (not the router's own check of the replay position): those on the marks
+    or on their quarter summary (reporting/models.py, AttendanceQuarter)."""
+    return [q["sql"] for q in captured.captured_queries
+            if "groups_attendance" in q["sql"] or "reporting_attendance_quarter" in q["sql"]]
 
 
 @REPLICA_DB
