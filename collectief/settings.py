@@ -9,6 +9,8 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
+from collectief.object_storage import storage_from_env
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -228,6 +230,12 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "/media-not-served/"
+# Several web and worker nodes (docs/deployment.md) share these files: MEDIA_ROOT on a volume they
+# all mount, or, with MEDIA_S3_BUCKET set, S3-compatible object storage through django-storages
+# (private objects, no public URL: the views stream them after their access checks;
+# collectief/object_storage.py).
+if (object_storage := storage_from_env(os.environ)) is not None:
+    STORAGES["default"] = object_storage
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

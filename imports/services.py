@@ -1,6 +1,7 @@
 """The browser import's workflow: store an upload, run it in the worker, show progress, clean up.
 
-    store_upload()     keep the uploaded files in MEDIA_ROOT/imports/<token>/ (mode 0700, never served)
+    store_upload()     keep the uploaded files under imports/<token>/ in the file storage every node
+                       shares (MEDIA_ROOT, directory mode 0700, or object storage; never served)
     start_run()        an ImportRun row (preview = dry run, or the real import), queued on commit
     send()             hand a run to the broker; a broker that is down leaves the run queued
     execute_run(id)    the task body: claim the run, import the files, store the result
@@ -16,11 +17,11 @@ import datetime
 import logging
 import re
 import secrets
-import shutil
 from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.files.storage import default_storage
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -28,7 +29,8 @@ from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from .engine import import_directory
+from .engine import run_import
+from .files import BY_NAME
 from .models import ImportRun
 from .options import ImportOptions
 
@@ -48,54 +50,85 @@ Status = ImportRun.Status
 # --- Uploaded files ------------------------------------------------------------------------------
 
 
-def upload_root() -> Path:
-    return Path(settings.MEDIA_ROOT) / "imports"
+# The uploads live in Django's default storage (docs/deployment.md): MEDIA_ROOT on a volume every
+# web and worker node mounts, or S3-compatible object storage (MEDIA_S3_BUCKET): the node that takes
+# the upload, the worker that imports it and the node that confirms it may all be different.
+UPLOADS = "imports"
 
 
-def upload_dir(token) -> Path | None:
-    """The directory of an upload, or None when the token is malformed or the files are gone."""
+def _prefix(token: str) -> str:
+    return f"{UPLOADS}/{token}"
+
+
+def _local_path(name: str) -> Path | None:
+    """The file system path of a storage name, or None for object storage (no local paths)."""
+    try:
+        return Path(default_storage.path(name))
+    except NotImplementedError:
+        return None
+
+
+def _listdir(name: str) -> tuple[list[str], list[str]]:
+    try:
+        return default_storage.listdir(name)
+    except FileNotFoundError:
+        return [], []
+
+
+def upload_files(token) -> list[str] | None:
+    """The file names of an upload, or None when the token is malformed or the files are gone."""
     if not isinstance(token, str) or not TOKEN_RE.match(token):
         return None
-    directory = upload_root() / token
-    return directory if directory.is_dir() else None
+    return sorted(_listdir(_prefix(token))[1]) or None
 
 
 def store_upload(files: dict[str, object]) -> str:
-    """Write ``{canonical name: uploaded file}`` into a new private directory; returns its token."""
+    """Store ``{canonical name: uploaded file}`` as a new upload; returns its token."""
     token = secrets.token_urlsafe(24)
-    directory = upload_root() / token
-    directory.mkdir(parents=True, mode=0o700)
+    directory = _local_path(_prefix(token))
+    if directory is not None:
+        directory.mkdir(parents=True, mode=0o700)  # on disk: readable by the application only
     for name, upload in files.items():
         # Stored under the canonical name: the browser's file name never becomes a path.
-        with open(directory / name, "wb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
+        default_storage.save(f"{_prefix(token)}/{name}", upload)
     return token
+
+
+def _delete_upload(token: str) -> None:
+    for name in _listdir(_prefix(token))[1]:
+        default_storage.delete(f"{_prefix(token)}/{name}")
+    directory = _local_path(_prefix(token))
+    if directory is not None and directory.is_dir():
+        try:
+            directory.rmdir()
+        except OSError:
+            logger.warning("Could not remove the import upload directory %s", directory)
 
 
 def discard_upload(token) -> None:
     """Delete an upload's files and its runs (their results may quote personal data)."""
-    directory = upload_dir(token)
-    if directory is not None:
-        shutil.rmtree(directory, ignore_errors=True)
+    if upload_files(token) is not None:
+        _delete_upload(token)
     if isinstance(token, str) and token:
         ImportRun.objects.filter(upload=token).exclude(status=Status.RUNNING).delete()
 
 
 def remove_stale_uploads(now: datetime.datetime | None = None) -> int:
-    """Delete uploads (and runs) older than 24 hours, whether or not anyone uploads again."""
+    """Delete uploads (and runs) older than 24 hours, whether or not anyone uploads again. An
+    upload's age is that of its newest file."""
     now = now or timezone.now()
-    limit = (now - STALE_AFTER).timestamp()
+    limit = now - STALE_AFTER
     removed = 0
-    root = upload_root()
-    for directory in root.iterdir() if root.is_dir() else []:
+    for token in _listdir(UPLOADS)[0]:
         try:
-            if directory.is_dir() and directory.stat().st_mtime < limit:
-                shutil.rmtree(directory, ignore_errors=True)
+            times = [default_storage.get_modified_time(f"{_prefix(token)}/{name}")
+                     for name in _listdir(_prefix(token))[1]]
+            if not times or max(times) < limit:
+                _delete_upload(token)
                 removed += 1
         except OSError:
-            logger.warning("Could not remove the stale import upload %s", directory)
-    ImportRun.objects.filter(created_at__lt=now - STALE_AFTER).delete()
+            logger.warning("Could not remove the stale import upload %s", token)
+    ImportRun.objects.filter(created_at__lt=limit).delete()
     return removed
 
 
@@ -106,8 +139,7 @@ def start_run(
     token: str, user, *, dry_run: bool, language: str = "", options: ImportOptions | None = None
 ) -> ImportRun:
     """Create a run of an upload and queue it once the row is committed."""
-    directory = upload_dir(token)
-    files = sorted(path.name for path in directory.iterdir()) if directory else []
+    files = upload_files(token) or []
     options = options or ImportOptions(from_browser=True)
     with transaction.atomic():
         run = ImportRun.objects.create(
@@ -167,17 +199,22 @@ def execute_run(run_id: int, *, final_attempt: bool = True) -> bool:
 
 
 def _execute(run: ImportRun) -> None:
-    directory = upload_dir(run.upload)
-    if directory is None:
+    names = upload_files(run.upload)
+    if names is None:
         _finish(run.pk, Status.FAILED, error=_("The uploaded files are no longer available."))
         return
+    sources = {}
+    for name in names:
+        if name.lower() in BY_NAME:
+            with default_storage.open(f"{_prefix(run.upload)}/{name}", "rb") as handle:
+                sources[name.lower()] = handle.read()
 
     def progress(name: str, number: int, total: int) -> None:
         set_progress(run.pk, {"file": name, "number": number, "total": total})
 
     with translation.override(run.language or settings.LANGUAGE_CODE):
-        result = import_directory(
-            directory, user=run.user, dry_run=run.dry_run, options=run.import_options, progress=progress
+        result = run_import(
+            sources, user=run.user, dry_run=run.dry_run, options=run.import_options, progress=progress
         )
     _finish(run.pk, Status.DONE, result=result.to_dict())
 

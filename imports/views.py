@@ -29,7 +29,7 @@ OPTIONS_KEY = "import_upload_options"
 def _token(request):
     """The token of this session's upload, or None when there is none (or its files are gone)."""
     token = request.session.get(SESSION_KEY, "")
-    return token if services.upload_dir(token) is not None else None
+    return token if services.upload_files(token) is not None else None
 
 
 def _discard(request):

@@ -338,3 +338,45 @@ def celery_worker_process(transactional_db, tmp_path):
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture
+def object_storage(settings, tmp_path):
+    """S3-compatible object storage as the default storage, configured from ``MEDIA_S3_*`` exactly as
+    settings.py does (collectief/object_storage.py): moto's S3 server on a free loopback port, which
+    boto3 (through django-storages) speaks to over HTTP. ``MEDIA_ROOT`` points at a directory that
+    must stay empty: nothing may land on the node's own disk."""
+    import socket
+    import uuid
+    from types import SimpleNamespace
+
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    from collectief.object_storage import storage_from_env
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    env = {
+        # moto keeps its buckets per process, also across servers: a bucket of this test's own.
+        "MEDIA_S3_BUCKET": f"collectief-media-{uuid.uuid4().hex[:12]}", "MEDIA_S3_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+        "MEDIA_S3_REGION": "eu-west-1", "MEDIA_S3_ACCESS_KEY_ID": "collectief",
+        "MEDIA_S3_SECRET_ACCESS_KEY": "collectief-secret", "MEDIA_S3_PREFIX": "media",
+    }
+    s3 = boto3.client("s3", endpoint_url=env["MEDIA_S3_ENDPOINT_URL"], region_name=env["MEDIA_S3_REGION"],
+                      aws_access_key_id=env["MEDIA_S3_ACCESS_KEY_ID"],
+                      aws_secret_access_key=env["MEDIA_S3_SECRET_ACCESS_KEY"])
+    s3.create_bucket(Bucket=env["MEDIA_S3_BUCKET"], CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    settings.MEDIA_ROOT = tmp_path / "node-disk"
+    settings.MEDIA_ROOT.mkdir()
+    settings.STORAGES = {**settings.STORAGES, "default": storage_from_env(env)}
+
+    def keys():
+        found = s3.list_objects_v2(Bucket=env["MEDIA_S3_BUCKET"]).get("Contents", [])
+        return sorted(item["Key"] for item in found)
+
+    yield SimpleNamespace(s3=s3, bucket=env["MEDIA_S3_BUCKET"], keys=keys, node_disk=settings.MEDIA_ROOT)
+    server.stop()

@@ -211,3 +211,26 @@ def test_gunicorn_runs_with_the_settings_the_load_test_measured():
     assert '"--gunicorn-workers", type=int, default=3' in loadtest
     assert '"--threads", type=int, default=4' in loadtest
     assert '"gthread" if args.threads > 1' in loadtest and '"--keep-alive", "5"' in loadtest
+
+
+def test_object_storage_is_the_default_storage_only_when_a_bucket_is_set_and_compose_passes_it_on():
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "from django.core.files.storage import default_storage as s; s._setup(); "
+        "print(type(s._wrapped).__name__, getattr(s._wrapped, 'bucket_name', '-'), "
+        "getattr(s._wrapped, 'default_acl', '-'), getattr(s._wrapped, 'location', '-') or '-')"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "collectief.settings"}
+    for name in [key for key in env if key.startswith("MEDIA_S3_")]:
+        env.pop(name)
+    without = subprocess.run([sys.executable, "-c", code], cwd=BASE, env=env, capture_output=True, text=True)
+    assert without.stdout.split()[:3] == ["FileSystemStorage", "-", "-"], without.stderr
+    env.update(MEDIA_S3_BUCKET="collectief-media", MEDIA_S3_ENDPOINT_URL="https://s3.example.nl",
+               MEDIA_S3_PREFIX="/gemeente-x/")
+    with_bucket = subprocess.run([sys.executable, "-c", code], cwd=BASE, env=env, capture_output=True, text=True)
+    assert with_bucket.stdout.split() == ["S3Storage", "collectief-media", "private", "gemeente-x"], with_bucket.stderr
+    compose = yaml.safe_load((BASE / "docker-compose.yml").read_text())
+    for name in ("web", "worker", "beat"):
+        environment = compose["services"][name]["environment"]
+        assert environment["MEDIA_S3_BUCKET"] == "${MEDIA_S3_BUCKET:-}"
+        assert environment["MEDIA_S3_ENDPOINT_URL"] == "${MEDIA_S3_ENDPOINT_URL:-}"

@@ -186,7 +186,7 @@ def test_the_beat_task_deletes_uploads_older_than_a_day_and_keeps_newer_ones(db,
         directory.mkdir(parents=True)
         (directory / "participants.csv").write_text("external_id\n")
     day_and_an_hour_ago = time.time() - 25 * 3600
-    os.utime(old, (day_and_an_hour_ago, day_and_an_hour_ago))
+    os.utime(old / "participants.csv", (day_and_an_hour_ago, day_and_an_hour_ago))
     old_run = ImportRun.objects.create(upload=old.name, user=administrator)
     ImportRun.objects.filter(pk=old_run.pk).update(created_at=timezone.now() - datetime.timedelta(hours=25))
     new_run = ImportRun.objects.create(upload=new.name, user=administrator)
